@@ -1,0 +1,246 @@
+/**
+ * Every setting the app reads, parsed once from the environment, typed and validated.
+ * A missing or malformed setting stops start-up with an error naming it and saying what is expected.
+ *
+ * Locally the settings come from local.settings.json (the Functions host copies `Values` into the environment);
+ * in Azure they are app settings written by infra/.
+ */
+import { validateNcrontab } from './cron/ncrontab';
+
+export type StorageConfig =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; blobServiceUri: string; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+export type AcsConfig =
+  | { kind: 'connectionString'; endpoint: string; connectionString: string }
+  | { kind: 'managedIdentity'; endpoint: string; clientId?: string };
+
+export interface AppConfig {
+  storage: StorageConfig;
+  acs: AcsConfig;
+  archiveContainer: string;
+  scheduleDispatchCron: string;
+  archiveCron: string;
+  botDisplayName: string;
+}
+
+/** Where a setting is meant to be set: locally (emulator, Azurite), in Azure (managed identity), or both. */
+export type SettingScope = 'local' | 'azure' | 'both';
+
+export interface SettingSpec {
+  name: string;
+  scope: SettingScope;
+  /** Value used when the setting is absent; settings without a default are required in their scope. */
+  defaultValue?: string;
+  /** The value holds a credential: never set it in Azure app settings, never print it. */
+  secret?: boolean;
+  description: string;
+}
+
+export const DEFAULT_SCHEDULE_DISPATCH_CRON = '0 */1 * * * *';
+export const DEFAULT_ARCHIVE_CRON = '0 0 2 * * *';
+
+/** The single list of settings: the README's configuration table and the infra test are checked against it. */
+export const SETTINGS: readonly SettingSpec[] = [
+  {
+    name: 'AzureWebJobsStorage',
+    scope: 'local',
+    secret: true,
+    description:
+      'Storage connection string (Azurite locally: `UseDevelopmentStorage=true`). Used by the host and by the app for its tables, blobs and queues.',
+  },
+  {
+    name: 'AzureWebJobsStorage__blobServiceUri',
+    scope: 'azure',
+    description: 'Blob endpoint of the storage account, used with managed identity when no connection string is set.',
+  },
+  {
+    name: 'AzureWebJobsStorage__queueServiceUri',
+    scope: 'azure',
+    description: 'Queue endpoint of the storage account (managed identity).',
+  },
+  {
+    name: 'AzureWebJobsStorage__tableServiceUri',
+    scope: 'azure',
+    description: 'Table endpoint of the storage account (managed identity).',
+  },
+  {
+    name: 'AzureWebJobsStorage__credential',
+    scope: 'azure',
+    description: 'Must be `managedidentity` when the endpoints above are used.',
+  },
+  {
+    name: 'AzureWebJobsStorage__clientId',
+    scope: 'azure',
+    description: 'Client id of the user-assigned managed identity used for storage.',
+  },
+  {
+    name: 'ACS_CONNECTION_STRING',
+    scope: 'local',
+    secret: true,
+    description:
+      'ACS connection string `endpoint=https://…/;accesskey=…` (the emulator locally). Never set in Azure: use ACS_ENDPOINT.',
+  },
+  {
+    name: 'ACS_ENDPOINT',
+    scope: 'azure',
+    description: 'ACS endpoint `https://<name>.communication.azure.com`; the app authenticates with managed identity.',
+  },
+  {
+    name: 'AZURE_CLIENT_ID',
+    scope: 'azure',
+    description: 'Client id of the user-assigned managed identity, so DefaultAzureCredential picks it.',
+  },
+  {
+    name: 'ARCHIVE_CONTAINER',
+    scope: 'both',
+    defaultValue: 'chat-archive',
+    description: 'Private blob container that holds chat archives.',
+  },
+  {
+    name: 'SCHEDULE_DISPATCH_CRON',
+    scope: 'both',
+    defaultValue: DEFAULT_SCHEDULE_DISPATCH_CRON,
+    description: '6-field NCRONTAB (UTC) of the timer that sends due scheduled messages.',
+  },
+  {
+    name: 'ARCHIVE_CRON',
+    scope: 'both',
+    defaultValue: DEFAULT_ARCHIVE_CRON,
+    description: '6-field NCRONTAB (UTC) of the nightly archive timer.',
+  },
+  {
+    name: 'BOT_DISPLAY_NAME',
+    scope: 'both',
+    defaultValue: 'Chat Bot',
+    description: 'Display name of the service user that sends messages and answers bot commands.',
+  },
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const defaultOf = (name: string): string => SETTINGS.find((s) => s.name === name)?.defaultValue ?? '';
+
+/** Reads and validates every setting; collects all problems before failing so one start-up shows them all. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+
+  const storage = parseStorage(read, problems);
+  const acs = parseAcs(read, problems);
+
+  const archiveContainer = read('ARCHIVE_CONTAINER') ?? defaultOf('ARCHIVE_CONTAINER');
+  if (!/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(archiveContainer)) {
+    problems.push(
+      `ARCHIVE_CONTAINER: "${archiveContainer}" is not a valid container name (3-63 lowercase letters, digits and single hyphens).`,
+    );
+  }
+
+  const cron = (name: string): string => {
+    const value = read(name) ?? defaultOf(name);
+    const error = validateNcrontab(value);
+    if (error) problems.push(`${name}: "${value}" is not a 6-field NCRONTAB expression: ${error}.`);
+    return value;
+  };
+  const scheduleDispatchCron = cron('SCHEDULE_DISPATCH_CRON');
+  const archiveCron = cron('ARCHIVE_CRON');
+
+  const botDisplayName = read('BOT_DISPLAY_NAME') ?? defaultOf('BOT_DISPLAY_NAME');
+  if (botDisplayName.length > 256) problems.push('BOT_DISPLAY_NAME: must be at most 256 characters.');
+
+  if (problems.length > 0 || !storage || !acs) throw new ConfigError(problems);
+  return { storage, acs, archiveContainer, scheduleDispatchCron, archiveCron, botDisplayName };
+}
+
+function parseStorage(read: (name: string) => string | undefined, problems: string[]): StorageConfig | undefined {
+  const connectionString = read('AzureWebJobsStorage');
+  if (connectionString) {
+    if (connectionString !== 'UseDevelopmentStorage=true' && !/(^|;)\s*(AccountName|BlobEndpoint)=/i.test(connectionString)) {
+      problems.push(
+        'AzureWebJobsStorage: expected a storage connection string (`UseDevelopmentStorage=true` or `DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…`).',
+      );
+      return undefined;
+    }
+    return { kind: 'connectionString', connectionString };
+  }
+  const uris = {
+    blobServiceUri: read('AzureWebJobsStorage__blobServiceUri'),
+    queueServiceUri: read('AzureWebJobsStorage__queueServiceUri'),
+    tableServiceUri: read('AzureWebJobsStorage__tableServiceUri'),
+  };
+  const missing = Object.entries(uris)
+    .filter(([, value]) => !value)
+    .map(([key]) => `AzureWebJobsStorage__${key}`);
+  if (missing.length === 3) {
+    problems.push(
+      'AzureWebJobsStorage: missing. Set it to a storage connection string (locally `UseDevelopmentStorage=true`), or set AzureWebJobsStorage__blobServiceUri, __queueServiceUri and __tableServiceUri for managed identity.',
+    );
+    return undefined;
+  }
+  if (missing.length > 0) {
+    problems.push(`${missing.join(', ')}: missing (all three storage service URIs are needed for managed identity).`);
+    return undefined;
+  }
+  for (const [key, value] of Object.entries(uris)) {
+    if (value && !isHttpUrl(value)) problems.push(`AzureWebJobsStorage__${key}: "${value}" is not an http(s) URL.`);
+  }
+  return {
+    kind: 'identity',
+    blobServiceUri: uris.blobServiceUri ?? '',
+    queueServiceUri: uris.queueServiceUri ?? '',
+    tableServiceUri: uris.tableServiceUri ?? '',
+    clientId: read('AzureWebJobsStorage__clientId') ?? read('AZURE_CLIENT_ID'),
+  };
+}
+
+function parseAcs(read: (name: string) => string | undefined, problems: string[]): AcsConfig | undefined {
+  const connectionString = read('ACS_CONNECTION_STRING');
+  if (connectionString) {
+    // Same shape the ACS SDKs accept; the key itself is never echoed back in an error.
+    const match = /^endpoint=(https?:\/\/[^;]+);accesskey=([A-Za-z0-9+/=]+)$/i.exec(connectionString);
+    if (!match?.[1]) {
+      problems.push('ACS_CONNECTION_STRING: expected `endpoint=https://<host>/;accesskey=<base64 key>`.');
+      return undefined;
+    }
+    return { kind: 'connectionString', endpoint: match[1], connectionString };
+  }
+  const endpoint = read('ACS_ENDPOINT');
+  if (!endpoint) {
+    problems.push(
+      'ACS_ENDPOINT: missing. Set ACS_ENDPOINT (Azure, managed identity) or ACS_CONNECTION_STRING (local emulator).',
+    );
+    return undefined;
+  }
+  if (!/^https:\/\/[^/?#]+\/?$/.test(endpoint)) {
+    problems.push(`ACS_ENDPOINT: "${endpoint}" must be an https URL with no path, e.g. https://<name>.communication.azure.com.`);
+    return undefined;
+  }
+  return { kind: 'managedIdentity', endpoint, clientId: read('AZURE_CLIENT_ID') };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+let cached: AppConfig | undefined;
+
+/** The app's configuration, loaded on first use. */
+export function getConfig(): AppConfig {
+  cached ??= loadConfig();
+  return cached;
+}

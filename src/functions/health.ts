@@ -1,0 +1,18 @@
+import { app } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { getConfig } from '../config';
+import { checkHealth } from '../health/checkHealth';
+import { acsProbe, storageProbe } from '../health/probes';
+import { getStorage } from '../services';
+
+export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const report = await checkHealth([storageProbe(getStorage()), acsProbe(getConfig().acs.endpoint)]);
+  if (report.status !== 'healthy') context.warn(`Unhealthy: ${report.down.join(', ')} down`);
+  return {
+    status: report.status === 'healthy' ? 200 : 503,
+    headers: { 'cache-control': 'no-store' },
+    jsonBody: report,
+  };
+}
+
+app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
