@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { parseCliArgs, USAGE } from './cliArgs';
+import { startHost } from './host';
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  let options;
+  try {
+    options = parseCliArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`Error: ${(err as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const host = await startHost(options);
+  console.log('\nFunctions:\n');
+  for (const fn of host.functions) console.log(`  ${fn.name}: ${fn.detail}`);
+  console.log('');
+  if (options.functionKey) console.log('Function keys are enforced (x-functions-key header or ?code=).');
+  console.log(`Functions host listening on ${host.url}`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Received ${signal}; stopping the Functions host...`);
+    host.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`Error while stopping: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`Error: ${(err as Error).message}`);
+  process.exit(1);
+});

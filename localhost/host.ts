@@ -1,0 +1,154 @@
+import type { AddressInfo } from 'net';
+import type { RegisteredFunction } from './coreApi';
+import { compileHttpRoutes } from './httpRoutes';
+import { createHttpServer } from './httpServer';
+import { invoke } from './invoke';
+import { loadApp, startApp, terminateApp, triggerOf } from './loadApp';
+import { consoleSink, describeError, type LogSink } from './log';
+import { compileQueues, QueueRunner } from './queues';
+import { readHostSettings } from './settings';
+import { compileTimers, TimerRunner } from './timers';
+
+export interface HostOptions {
+  appDir: string;
+  port?: number;
+  host?: string;
+  /** When set, `function`/`admin` routes and the admin/webhook endpoints require this key. */
+  functionKey?: string;
+  sink?: LogSink;
+}
+
+export interface FunctionSummary {
+  name: string;
+  trigger: string;
+  /** Human-readable detail, as printed at start (route URL, schedule, queue). */
+  detail: string;
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  functions: FunctionSummary[];
+  close(): Promise<void>;
+}
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`Port ${port} is already in use; stop whatever listens there or pass another port`);
+    this.name = 'PortInUseError';
+  }
+}
+
+function summarize(fn: RegisteredFunction, baseUrl: string, routePrefix: string): FunctionSummary {
+  const binding = triggerOf(fn).binding;
+  const name = fn.metadata.name;
+  const trigger = String(binding.type);
+  switch (trigger.toLowerCase()) {
+    case 'httptrigger': {
+      const methods = Array.isArray(binding.methods) ? binding.methods.join(',') : 'GET,POST';
+      const route = typeof binding.route === 'string' && binding.route !== '' ? binding.route : name;
+      const path = [routePrefix, route.replace(/^\/+/, '')].filter((p) => p !== '').join('/');
+      return { name, trigger, detail: `[${methods}] ${baseUrl}/${path}` };
+    }
+    case 'timertrigger':
+      return { name, trigger, detail: `timerTrigger (${String(binding.schedule)})` };
+    case 'queuetrigger':
+      return { name, trigger, detail: `queueTrigger (${String(binding.queueName)})` };
+    case 'eventgridtrigger':
+      return { name, trigger, detail: `eventGridTrigger (${baseUrl}/runtime/webhooks/eventgrid?functionName=${name})` };
+    default:
+      return { name, trigger, detail: `${trigger} (runs only through POST ${baseUrl}/admin/functions/${name})` };
+  }
+}
+
+function listen(server: ReturnType<typeof createHttpServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Loads the app in `appDir`, validates its functions, serves HTTP and runs timers and queue triggers. */
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const sink = options.sink ?? consoleSink();
+  const host = options.host ?? '127.0.0.1';
+  const app = await loadApp(options.appDir, sink);
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work)).catch(() => undefined);
+  };
+  let timers: TimerRunner[] = [];
+  let queues: QueueRunner[] = [];
+  let server: ReturnType<typeof createHttpServer> | undefined;
+  try {
+    if (app.registry.functions.size === 0) sink('warning', 'No functions were registered by the app');
+    const settings = readHostSettings(app.appDir);
+    const byName = (name: string): RegisteredFunction => app.registry.functions.get(name) as RegisteredFunction;
+    timers = compileTimers(app).map((info) => new TimerRunner(app, byName(info.name), info, sink));
+    queues = compileQueues(app).map((info) => {
+      try {
+        return new QueueRunner(app, byName(info.name), info, settings.queues, sink);
+      } catch (err) {
+        throw new Error(`Function "${info.name}": ${(err as Error).message}`);
+      }
+    });
+    const runNonHttp = (name: string, input: string): boolean | 'http' => {
+      const fn = app.registry.functions.get(name);
+      if (!fn) return false;
+      const type = String(triggerOf(fn).binding.type).toLowerCase();
+      if (type === 'httptrigger') return 'http';
+      const timer = timers.find((t) => t.info.name === name);
+      const queue = queues.find((q) => q.info.name === name);
+      if (timer) timer.runNow();
+      else if (queue) track(queue.runNow(input));
+      else track(invoke(app, fn, { data: { string: input } }, sink));
+      return true;
+    };
+    server = createHttpServer({
+      app,
+      sink,
+      routePrefix: settings.routePrefix,
+      routes: compileHttpRoutes(app),
+      functionKey: options.functionKey,
+      runNonHttp,
+      track,
+    });
+    const port = await listen(server, options.port ?? 7071, host);
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    await startApp(app);
+    const functions = [...app.registry.functions.values()].map((fn) => summarize(fn, url, settings.routePrefix));
+    for (const timer of timers) timer.start();
+    for (const queue of queues) queue.start();
+    let closing: Promise<void> | undefined;
+    const runningServer = server;
+    return {
+      url,
+      port,
+      functions,
+      close: () =>
+        (closing ??= (async () => {
+          const serverClosed = new Promise<void>((resolve) => runningServer.close(() => resolve()));
+          runningServer.closeIdleConnections();
+          await Promise.all([...timers.map((t) => t.stop()), ...queues.map((q) => q.stop())]);
+          await Promise.allSettled([...pending]);
+          runningServer.closeAllConnections();
+          await serverClosed;
+          await terminateApp(app, sink);
+        })()),
+    };
+  } catch (err) {
+    await Promise.all([...timers.map((t) => t.stop()), ...queues.map((q) => q.stop())]).catch((e: unknown) =>
+      sink('error', describeError(e)),
+    );
+    if (server?.listening) await new Promise<void>((resolve) => server?.close(() => resolve()));
+    app.uninstall();
+    throw err;
+  }
+}

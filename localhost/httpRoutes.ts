@@ -1,0 +1,37 @@
+import type { RegisteredFunction } from './coreApi';
+import { triggerOf, type LoadedApp } from './loadApp';
+import { compileRoute, type CompiledRoute } from './routes';
+
+export interface HttpFunction {
+  fn: RegisteredFunction;
+  name: string;
+  route: string;
+  methods: string[];
+  authLevel: 'anonymous' | 'function' | 'admin';
+}
+
+export function isHttpFunction(fn: RegisteredFunction): boolean {
+  return String(triggerOf(fn).binding.type).toLowerCase() === 'httptrigger';
+}
+
+/** Compiles every HTTP trigger's route template once, at start. */
+export function compileHttpRoutes(app: LoadedApp): CompiledRoute<HttpFunction>[] {
+  const routes: CompiledRoute<HttpFunction>[] = [];
+  for (const fn of app.registry.functions.values()) {
+    if (!isHttpFunction(fn)) continue;
+    const binding = triggerOf(fn).binding;
+    const name = fn.metadata.name;
+    const route = typeof binding.route === 'string' && binding.route !== '' ? binding.route : name;
+    const methods = Array.isArray(binding.methods)
+      ? binding.methods.map((m) => String(m).toUpperCase())
+      : ['GET', 'POST'];
+    const level = String(binding.authLevel ?? 'anonymous').toLowerCase();
+    const authLevel = level === 'function' || level === 'admin' ? level : 'anonymous';
+    try {
+      routes.push(compileRoute(route, { fn, name, route, methods, authLevel }));
+    } catch (err) {
+      throw new Error(`Function "${name}": ${(err as Error).message}`);
+    }
+  }
+  return routes;
+}

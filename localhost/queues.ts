@@ -1,0 +1,185 @@
+import type { QueueClient, DequeuedMessageItem } from '@azure/storage-queue';
+import type { RegisteredFunction } from './coreApi';
+import type { RpcTypedData } from './coreTypes';
+import { invoke } from './invoke';
+import { triggerOf, type LoadedApp } from './loadApp';
+import { describeError, type LogSink } from './log';
+import { resolveSettingRefs, type QueueSettings } from './settings';
+import { queueServiceFromSetting } from './storageConnection';
+
+const MIN_POLL_MS = 100;
+// While a message is being processed it stays invisible this long (the runtime uses 10 minutes).
+const PROCESSING_VISIBILITY_S = 600;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export interface QueueInfo {
+  name: string;
+  queueName: string;
+  connection: string;
+}
+
+/** Resolves each queue trigger's queue name and connection; throws naming the function. */
+export function compileQueues(app: LoadedApp): QueueInfo[] {
+  const queues: QueueInfo[] = [];
+  for (const fn of app.registry.functions.values()) {
+    const binding = triggerOf(fn).binding;
+    if (String(binding.type).toLowerCase() !== 'queuetrigger') continue;
+    const name = fn.metadata.name;
+    try {
+      const queueName = resolveSettingRefs(String(binding.queueName ?? '')).toLowerCase();
+      if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(queueName)) {
+        throw new Error(`queue name '${queueName}' must be 3-63 lowercase letters, digits or single hyphens`);
+      }
+      const connection =
+        typeof binding.connection === 'string' && binding.connection ? binding.connection : 'AzureWebJobsStorage';
+      queues.push({ name, queueName, connection });
+    } catch (err) {
+      throw new Error(`Function "${name}": ${(err as Error).message}`);
+    }
+  }
+  return queues;
+}
+
+function metadata(message: DequeuedMessageItem): Record<string, RpcTypedData> {
+  return {
+    Id: { string: message.messageId },
+    DequeueCount: { json: String(message.dequeueCount) },
+    InsertionTime: { json: JSON.stringify(message.insertedOn.toISOString()) },
+    ExpirationTime: { json: JSON.stringify(message.expiresOn.toISOString()) },
+    NextVisibleTime: { json: JSON.stringify(message.nextVisibleOn.toISOString()) },
+    PopReceipt: { string: message.popReceipt },
+  };
+}
+
+/** Polls one queue and runs its function per message, moving repeat failures to `<queue>-poison`. */
+export class QueueRunner {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly queue: QueueClient;
+  private readonly poison: QueueClient;
+
+  constructor(
+    private readonly app: LoadedApp,
+    private readonly fn: RegisteredFunction,
+    readonly info: QueueInfo,
+    private readonly settings: QueueSettings,
+    private readonly sink: LogSink,
+  ) {
+    const service = queueServiceFromSetting(info.connection);
+    this.queue = service.getQueueClient(info.queueName);
+    this.poison = service.getQueueClient(`${info.queueName}-poison`);
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Processes one message now (admin invoke), bypassing the queue. */
+  runNow(input: string): Promise<unknown> {
+    return invoke(this.app, this.fn, { data: { string: input } }, this.sink);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let delay = MIN_POLL_MS;
+    let failing = false;
+    let created = false;
+    while (!this.stopped) {
+      try {
+        if (!created) {
+          await this.queue.createIfNotExists();
+          created = true;
+        }
+        const { receivedMessageItems: messages } = await this.queue.receiveMessages({
+          numberOfMessages: this.settings.batchSize,
+          visibilityTimeout: PROCESSING_VISIBILITY_S,
+        });
+        if (failing) this.sink('information', `Queue '${this.info.queueName}' is reachable again`);
+        failing = false;
+        if (messages.length > 0) {
+          await Promise.all(messages.map((m) => this.process(m)));
+          delay = MIN_POLL_MS;
+          continue;
+        }
+      } catch (err) {
+        if (!failing) {
+          this.sink(
+            'warning',
+            `Queue '${this.info.queueName}' for '${this.info.name}' cannot be read: ${(err as Error).message}`,
+          );
+        }
+        failing = true;
+      }
+      if (this.stopped) break;
+      await this.sleep(delay);
+      // Back off while idle: 100 ms doubling up to maxPollingInterval.
+      delay = Math.min(delay * 2, this.settings.maxPollingIntervalMs);
+    }
+  }
+
+  private async process(message: DequeuedMessageItem): Promise<void> {
+    let text = message.messageText;
+    let ok = false;
+    if (this.settings.messageEncoding === 'base64') {
+      if (!BASE64.test(text) || text.length % 4 !== 0) {
+        this.sink(
+          'error',
+          `Message ${message.messageId} in '${this.info.queueName}' is not valid base64; moving it to the poison queue`,
+        );
+        await this.moveToPoison(message);
+        return;
+      }
+      text = Buffer.from(text, 'base64').toString('utf8');
+    }
+    const result = await invoke(
+      this.app,
+      this.fn,
+      { data: { string: text }, triggerMetadata: metadata(message) },
+      this.sink,
+    );
+    ok = result.ok;
+    try {
+      if (ok) {
+        await this.queue.deleteMessage(message.messageId, message.popReceipt);
+      } else if (message.dequeueCount >= this.settings.maxDequeueCount) {
+        this.sink(
+          'warning',
+          `Message ${message.messageId} failed ${message.dequeueCount} times; moving it to '${this.info.queueName}-poison'`,
+        );
+        await this.moveToPoison(message);
+      } else {
+        await this.queue.updateMessage(
+          message.messageId,
+          message.popReceipt,
+          message.messageText,
+          Math.round(this.settings.visibilityTimeoutMs / 1000),
+        );
+      }
+    } catch (err) {
+      this.sink('error', `Queue '${this.info.queueName}' bookkeeping failed: ${describeError(err)}`);
+    }
+  }
+
+  private async moveToPoison(message: DequeuedMessageItem): Promise<void> {
+    await this.poison.createIfNotExists();
+    await this.poison.sendMessage(message.messageText);
+    await this.queue.deleteMessage(message.messageId, message.popReceipt);
+  }
+}
