@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { coldStartBench } from './coldStart.bench';
+import { emulatorBench } from './emulator.bench';
 import type { Bench, BenchResult } from './harness';
 
-const BENCHES: Bench[] = [coldStartBench];
+const BENCHES: Bench[] = [coldStartBench, emulatorBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -4,7 +4,6 @@ import type { CommunicationUserIdentifier } from '@azure/communication-common';
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 import type { TokenScope } from '@azure/communication-identity';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import type { TestEmulator } from './emulator';
 
 /** The api-versions the conformance suite runs on: the SDK default (undefined) and the oldest GA one. */
 export const API_VERSIONS = [
