@@ -1,0 +1,136 @@
+import { Errors } from '../errors/AcsErrorFactory';
+import { optionalString, parseJsonObject, parseMetadata, parseStrictMetadata } from '../http/json';
+import { decodeToken, encodeToken, nextLink, parseIntParam, parseStartTime } from '../http/paging';
+import type { StoredMessage, Thread } from '../model/types';
+import { renderMessage } from '../model/wire';
+import { checkContentSize, locationOf, memberThread } from './chatAccess';
+import { param, type HandlerResult, type RequestContext } from './context';
+
+const DEFAULT_PAGE = 100;
+/** service-limits.md: ListMessages returns at most 200 per page. */
+export const MAX_MESSAGE_PAGE = 200;
+
+function historyStart(ctx: RequestContext, thread: Thread): number {
+  return thread.participants.get(ctx.caller)?.shareHistoryTime ?? 0;
+}
+
+/** A message the caller may see: exists, and is not older than their shareHistoryTime. */
+function visibleMessage(ctx: RequestContext, thread: Thread): StoredMessage {
+  const id = param(ctx, 'messageId');
+  const i = thread.messageIndex.get(id);
+  const m = i === undefined ? undefined : thread.messages[i];
+  if (!m || m.createdAt < historyStart(ctx, thread)) throw Errors.notFound(`Message '${id}'`);
+  return m;
+}
+
+export async function sendChatMessage(ctx: RequestContext): Promise<HandlerResult> {
+  const thread = memberThread(ctx);
+  const body = parseJsonObject(ctx.body, false);
+  const content = optionalString(body, 'content');
+  if (content === undefined) throw Errors.missingField('content');
+  checkContentSize(content);
+  const rawType = optionalString(body, 'type') ?? 'text';
+  const type = rawType.toLowerCase();
+  if (type !== 'text' && type !== 'html') throw Errors.invalidField('type', "must be 'text' or 'html'");
+  const name = optionalString(body, 'senderDisplayName');
+  const metadata = parseStrictMetadata(body['metadata'], 'metadata');
+  const ms = ctx.services.store.state.clock.next();
+  const id = String(ms);
+  await ctx.services.store.commit([
+    {
+      t: 'messageAdded',
+      threadId: thread.id,
+      id,
+      type,
+      at: ms,
+      sender: ctx.caller,
+      ...(name !== undefined ? { name } : {}),
+      content,
+      ...(metadata ? { metadata } : {}),
+    },
+  ]);
+  return {
+    status: 201,
+    body: { id },
+    headers: locationOf(ctx, `/chat/threads/${encodeURIComponent(thread.id)}/messages/${id}`),
+  };
+}
+
+export function getChatMessage(ctx: RequestContext): HandlerResult {
+  const thread = memberThread(ctx);
+  return { status: 200, body: renderMessage(visibleMessage(ctx, thread), ctx.features) };
+}
+
+/**
+ * Newest first. The continuation token holds the last sequence id returned, so messages sent while a client
+ * pages never shift the pages it has not read yet (no duplicates, no gaps).
+ */
+export function listChatMessages(ctx: RequestContext): HandlerResult {
+  const thread = memberThread(ctx);
+  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_MESSAGE_PAGE) ?? DEFAULT_PAGE;
+  const token = decodeToken(ctx.query, ['s']);
+  const startTime = token?.['st'] ?? parseStartTime(ctx.query);
+  const floor = Math.max(startTime ?? 0, historyStart(ctx, thread));
+  const messages = thread.messages;
+  let i = Math.min(messages.length, (token?.['s'] ?? messages.length + 1) - 1) - 1;
+  const value: Record<string, unknown>[] = [];
+  let lastSeq = 0;
+  for (; i >= 0 && value.length < pageSize; i--) {
+    const m = messages[i] as StoredMessage;
+    if (m.createdAt < floor) {
+      i = -1; // ids (and so creation times) grow with the sequence: nothing older qualifies
+      break;
+    }
+    value.push(renderMessage(m, ctx.features));
+    lastSeq = m.seq;
+  }
+  const body: Record<string, unknown> = { value };
+  if (i >= 0 && (messages[i] as StoredMessage).createdAt >= floor) {
+    const tok: Record<string, number> = { s: lastSeq };
+    if (startTime !== undefined) tok['st'] = startTime;
+    body['nextLink'] = nextLink(
+      ctx.rawPath,
+      { continuationToken: encodeToken(tok), maxPageSize: pageSize },
+      ctx.apiVersion,
+    );
+  }
+  return { status: 200, body };
+}
+
+function ownMessage(ctx: RequestContext): { thread: Thread; message: StoredMessage } {
+  const thread = memberThread(ctx);
+  const message = visibleMessage(ctx, thread);
+  if (message.senderId !== ctx.caller) throw Errors.forbidden('Only the sender of a message can change or delete it.');
+  return { thread, message };
+}
+
+export async function updateChatMessage(ctx: RequestContext): Promise<HandlerResult> {
+  const { thread, message } = ownMessage(ctx);
+  if (message.deletedAt !== undefined) throw Errors.notFound(`Message '${message.id}'`);
+  const body = parseJsonObject(ctx.body, false);
+  const content = optionalString(body, 'content');
+  if (content !== undefined) checkContentSize(content);
+  const metadata = parseMetadata(body['metadata'], 'metadata', { allowNull: true });
+  if (content === undefined && metadata === undefined) return { status: 204 };
+  await ctx.services.store.commit([
+    {
+      t: 'messageEdited',
+      threadId: thread.id,
+      messageId: message.id,
+      at: ctx.services.store.state.clock.next(),
+      ...(content !== undefined ? { content } : {}),
+      ...(metadata ? { metadata } : {}),
+    },
+  ]);
+  return { status: 204 };
+}
+
+export async function deleteChatMessage(ctx: RequestContext): Promise<HandlerResult> {
+  const { thread, message } = ownMessage(ctx);
+  if (message.deletedAt === undefined) {
+    await ctx.services.store.commit([
+      { t: 'messageDeleted', threadId: thread.id, messageId: message.id, at: ctx.services.store.state.clock.next() },
+    ]);
+  }
+  return { status: 204 };
+}

@@ -1,0 +1,81 @@
+import { Errors } from '../errors/AcsErrorFactory';
+import { parseJsonObject } from '../http/json';
+import { nextLink, parseIntParam } from '../http/paging';
+import { renderParticipant } from '../model/wire';
+import type { Change } from '../persistence/changes';
+import { classifyParticipants, memberThread, parseIdentifier, parseParticipantList } from './chatAccess';
+import type { HandlerResult, RequestContext } from './context';
+import { fixMessageTimes } from './ThreadHandler';
+
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 250;
+
+export async function addChatParticipants(ctx: RequestContext): Promise<HandlerResult> {
+  const thread = memberThread(ctx);
+  const body = parseJsonObject(ctx.body, false);
+  if (body['participants'] === undefined || body['participants'] === null) throw Errors.missingField('participants');
+  const requested = parseParticipantList(body['participants'], 'participants', ctx.features.participantMetadata);
+  if (requested.length === 0) throw Errors.invalidField('participants', 'must contain at least one participant');
+  const { add, invalid } = classifyParticipants(ctx, requested, thread.participants);
+  if (add.length > 0) {
+    const at = Date.now();
+    const changes: Change[] = [
+      { t: 'participantsAdded', threadId: thread.id, by: ctx.caller, at, participants: add },
+      {
+        t: 'messageAdded',
+        threadId: thread.id,
+        id: String(ctx.services.store.state.clock.next()),
+        type: 'participantAdded',
+        at,
+        participants: add,
+        initiator: ctx.caller,
+      },
+    ];
+    fixMessageTimes(changes);
+    await ctx.services.store.commit(changes);
+  }
+  return { status: 201, body: invalid.length > 0 ? { invalidParticipants: invalid } : {} };
+}
+
+export function listChatParticipants(ctx: RequestContext): HandlerResult {
+  const thread = memberThread(ctx);
+  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_PAGE) ?? DEFAULT_PAGE;
+  const skip = parseIntParam(ctx.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const value: Record<string, unknown>[] = [];
+  let index = 0;
+  let more = false;
+  for (const p of thread.participants.values()) {
+    if (index++ < skip) continue;
+    if (value.length === pageSize) {
+      more = true;
+      break;
+    }
+    value.push(renderParticipant(p, ctx.features));
+  }
+  const body: Record<string, unknown> = { value };
+  if (more) body['nextLink'] = nextLink(ctx.rawPath, { skip: skip + pageSize, maxPageSize: pageSize }, ctx.apiVersion);
+  return { status: 200, body };
+}
+
+export async function removeChatParticipant(ctx: RequestContext): Promise<HandlerResult> {
+  const thread = memberThread(ctx);
+  const id = parseIdentifier(parseJsonObject(ctx.body, false), 'body');
+  const participant = thread.participants.get(id);
+  if (!participant) throw Errors.notFound(`Participant '${id}' in this thread`);
+  const at = Date.now();
+  const changes: Change[] = [
+    { t: 'participantRemoved', threadId: thread.id, by: ctx.caller, at, participantId: id },
+    {
+      t: 'messageAdded',
+      threadId: thread.id,
+      id: String(ctx.services.store.state.clock.next()),
+      type: 'participantRemoved',
+      at,
+      participants: [participant],
+      initiator: ctx.caller,
+    },
+  ];
+  fixMessageTimes(changes);
+  await ctx.services.store.commit(changes);
+  return { status: 204 };
+}

@@ -1,0 +1,5 @@
+export { startEmulator, WELL_KNOWN_ACCESS_KEY } from './EmulatorServer';
+export type { EmulatorOptions, RunningEmulator } from './EmulatorServer';
+export type { EmulatorEvent } from './events/EmulatorEvent';
+export type { FaultRule, FaultSpec } from './faults/FaultManager';
+export type { OperationName } from './faults/operations';

@@ -1,0 +1,12 @@
+/** Chat timestamps: second precision, UTC `Z` (acs-rest-api.md §6). */
+export function chatTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Identity `expiresOn`: 7 fractional digits and `+00:00`, like the service. */
+export function identityTime(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.123Z
+  return `${iso.slice(0, 23)}0000+00:00`;
+}
+
+export const EPOCH_SHARE_HISTORY = 0;

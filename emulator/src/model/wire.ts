@@ -1,0 +1,101 @@
+import { isCommunicationUserId } from './ids';
+import { chatTime } from './time';
+import type { Participant, ReadReceipt, StoredMessage, Thread } from './types';
+
+/** What the request's api-version can carry (acs-rest-api.md §1). */
+export interface ApiFeatures {
+  threadMetadata: boolean;
+  participantMetadata: boolean;
+  retentionPolicy: boolean;
+}
+
+export function apiFeatures(apiVersion: string): ApiFeatures {
+  const date = apiVersion.slice(0, 10);
+  const preview = apiVersion.endsWith('-preview');
+  // Thread metadata first shipped in 2023-11-15-preview; the 2023-11-07/2024-03-07 GA versions lack it.
+  const modern = date >= '2025-03-15' || (preview && date >= '2023-11-15');
+  return { threadMetadata: modern, participantMetadata: modern, retentionPolicy: modern };
+}
+
+export interface IdentifierModel {
+  rawId: string;
+  communicationUser?: { id: string };
+  phoneNumber?: { value: string };
+}
+
+export function identifierModel(rawId: string): IdentifierModel {
+  if (rawId.startsWith('4:')) return { rawId, phoneNumber: { value: rawId.slice(2) } };
+  if (isCommunicationUserId(rawId) || rawId === '') return { rawId, communicationUser: { id: rawId } };
+  return { rawId, communicationUser: { id: rawId } };
+}
+
+export function renderThread(t: Thread, f: ApiFeatures): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: t.id,
+    topic: t.topic,
+    createdOn: chatTime(t.createdAt),
+    createdByCommunicationIdentifier: identifierModel(t.createdBy),
+  };
+  if (t.deletedAt !== undefined) out['deletedOn'] = chatTime(t.deletedAt);
+  if (f.threadMetadata) out['metadata'] = t.metadata ?? {};
+  if (f.retentionPolicy && t.retentionPolicy !== undefined) out['retentionPolicy'] = t.retentionPolicy;
+  return out;
+}
+
+export function renderThreadItem(t: Thread): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: t.id, topic: t.topic };
+  if (t.deletedAt !== undefined) out['deletedOn'] = chatTime(t.deletedAt);
+  if (t.lastMessageAt !== undefined) out['lastMessageReceivedOn'] = chatTime(t.lastMessageAt);
+  return out;
+}
+
+export function renderParticipant(p: Participant, f: ApiFeatures): Record<string, unknown> {
+  const out: Record<string, unknown> = { communicationIdentifier: identifierModel(p.id) };
+  if (p.displayName !== undefined) out['displayName'] = p.displayName;
+  out['shareHistoryTime'] = chatTime(p.shareHistoryTime);
+  if (f.participantMetadata && p.metadata !== undefined) out['metadata'] = p.metadata;
+  return out;
+}
+
+export function renderMessage(m: StoredMessage, f: ApiFeatures): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: m.id,
+    type: m.type,
+    sequenceId: String(m.seq),
+    version: String(m.version),
+  };
+  if (m.deletedAt === undefined) {
+    switch (m.type) {
+      case 'text':
+      case 'html':
+        out['content'] = { message: m.content ?? '' };
+        break;
+      case 'topicUpdated':
+        out['content'] = {
+          topic: m.content ?? '',
+          initiatorCommunicationIdentifier: identifierModel(m.initiatorId ?? ''),
+        };
+        break;
+      default:
+        out['content'] = {
+          participants: (m.participants ?? []).map((p) => renderParticipant(p, f)),
+          initiatorCommunicationIdentifier: identifierModel(m.initiatorId ?? ''),
+        };
+    }
+  }
+  if (m.senderId !== undefined) out['senderDisplayName'] = m.senderDisplayName ?? '';
+  out['createdOn'] = chatTime(m.createdAt);
+  if (m.senderId !== undefined) out['senderCommunicationIdentifier'] = identifierModel(m.senderId);
+  if (m.deletedAt !== undefined) out['deletedOn'] = chatTime(m.deletedAt);
+  if (m.editedAt !== undefined) out['editedOn'] = chatTime(m.editedAt);
+  if (m.metadata !== undefined) out['metadata'] = m.metadata;
+  return out;
+}
+
+export function renderReceipt(r: ReadReceipt): Record<string, unknown> {
+  return {
+    senderCommunicationIdentifier: identifierModel(r.userId),
+    chatMessageId: r.messageId,
+    readOn: chatTime(r.readAt),
+  };
+}

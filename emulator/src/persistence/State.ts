@@ -1,0 +1,45 @@
+import { MessageClock } from '../model/ids';
+import type { IdempotencyEntry, Thread, UserRecord } from '../model/types';
+
+/** The whole emulator state, in memory. Mutated only by applyChange(). */
+export class State {
+  resourceId = '';
+  users = new Map<string, UserRecord>();
+  threads = new Map<string, Thread>();
+  /** threads by creation ordinal (index = ordinal) */
+  threadList: Thread[] = [];
+  /** user id -> ordinals of every thread the user ever joined */
+  userThreads = new Map<string, Set<number>>();
+  idempotency = new Map<string, IdempotencyEntry>();
+  clock = new MessageClock();
+  messageCount = 0;
+
+  clear(): void {
+    const resourceId = this.resourceId;
+    Object.assign(this, new State());
+    this.resourceId = resourceId;
+  }
+
+  thread(id: string): Thread | undefined {
+    const t = this.threads.get(id);
+    return t && t.deletedAt === undefined ? t : undefined;
+  }
+
+  activeUser(id: string): UserRecord | undefined {
+    const u = this.users.get(id);
+    return u && u.deletedAt === undefined ? u : undefined;
+  }
+
+  counts(): { users: number; threads: number; messages: number; participants: number } {
+    let users = 0;
+    for (const u of this.users.values()) if (u.deletedAt === undefined) users++;
+    let threads = 0;
+    let participants = 0;
+    for (const t of this.threads.values()) {
+      if (t.deletedAt !== undefined) continue;
+      threads++;
+      participants += t.participants.size;
+    }
+    return { users, threads, messages: this.messageCount, participants };
+  }
+}

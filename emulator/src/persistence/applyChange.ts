@@ -1,0 +1,164 @@
+import type { Participant, StoredMessage, Thread } from '../model/types';
+import type { Change } from './changes';
+import type { State } from './State';
+
+/** Applies one change to memory. Must be deterministic: the journal replays through here at start-up. */
+export function applyChange(state: State, c: Change): void {
+  switch (c.t) {
+    case 'init':
+      state.resourceId = c.resourceId;
+      return;
+    case 'reset':
+      state.clear();
+      return;
+    case 'userCreated':
+      state.users.set(c.id, { id: c.id, createdAt: c.at, revokedAt: 0, deletedAt: undefined });
+      return;
+    case 'tokensRevoked': {
+      const u = state.users.get(c.id);
+      if (u) u.revokedAt = c.at;
+      return;
+    }
+    case 'userDeleted': {
+      const u = state.users.get(c.id);
+      if (u) {
+        u.deletedAt = c.at;
+        u.revokedAt = c.at;
+      }
+      return;
+    }
+    case 'threadCreated': {
+      const thread: Thread = {
+        id: c.id,
+        ordinal: state.threadList.length,
+        topic: c.topic,
+        createdAt: c.at,
+        createdBy: c.by,
+        deletedAt: undefined,
+        metadata: c.metadata,
+        retentionPolicy: c.retentionPolicy,
+        participants: new Map(),
+        messages: [],
+        messageIndex: new Map(),
+        receipts: new Map(),
+        lastMessageAt: undefined,
+      };
+      state.threads.set(c.id, thread);
+      state.threadList.push(thread);
+      for (const p of c.participants) addParticipant(state, thread, p);
+      if (c.rk !== undefined && c.rh !== undefined) {
+        state.idempotency.set(c.rk, { threadId: c.id, requestHash: c.rh, invalidParticipants: c.invalid });
+      }
+      return;
+    }
+    case 'threadUpdated': {
+      const t = state.threads.get(c.threadId);
+      if (!t) return;
+      if (c.topic !== undefined) t.topic = c.topic;
+      if (c.metadata !== undefined) t.metadata = mergeMetadata(t.metadata, c.metadata);
+      if (c.retentionPolicy !== undefined) t.retentionPolicy = c.retentionPolicy;
+      return;
+    }
+    case 'threadDeleted': {
+      const t = state.threads.get(c.threadId);
+      if (t && t.deletedAt === undefined) {
+        t.deletedAt = c.at;
+        state.messageCount -= t.messages.length;
+      }
+      return;
+    }
+    case 'messageAdded': {
+      const t = state.threads.get(c.threadId);
+      if (!t) return;
+      const ms = Number(c.id);
+      const msg: StoredMessage = {
+        id: c.id,
+        seq: t.messages.length + 1,
+        type: c.type,
+        createdAt: c.at,
+        version: ms,
+        senderId: c.sender,
+        senderDisplayName: c.name,
+        content: c.content,
+        participants: c.participants,
+        initiatorId: c.initiator,
+        metadata: c.metadata,
+        editedAt: undefined,
+        deletedAt: undefined,
+      };
+      t.messageIndex.set(c.id, t.messages.length);
+      t.messages.push(msg);
+      if (c.type === 'text' || c.type === 'html') t.lastMessageAt = c.at;
+      state.clock.observe(ms);
+      state.messageCount++;
+      return;
+    }
+    case 'messageEdited': {
+      const m = findMessage(state, c.threadId, c.messageId);
+      if (!m) return;
+      if (c.content !== undefined) m.content = c.content;
+      if (c.metadata !== undefined) m.metadata = mergeMetadata(m.metadata, c.metadata);
+      m.editedAt = c.at;
+      m.version = c.at;
+      state.clock.observe(c.at);
+      return;
+    }
+    case 'messageDeleted': {
+      const m = findMessage(state, c.threadId, c.messageId);
+      if (!m) return;
+      m.deletedAt = c.at;
+      m.version = c.at;
+      state.clock.observe(c.at);
+      return;
+    }
+    case 'participantsAdded': {
+      const t = state.threads.get(c.threadId);
+      if (!t) return;
+      for (const p of c.participants) addParticipant(state, t, p);
+      return;
+    }
+    case 'participantRemoved': {
+      const t = state.threads.get(c.threadId);
+      if (!t) return;
+      t.participants.delete(c.participantId);
+      t.receipts.delete(c.participantId);
+      return;
+    }
+    case 'readReceipt': {
+      const t = state.threads.get(c.threadId);
+      if (!t) return;
+      t.receipts.set(c.userId, { userId: c.userId, messageId: c.messageId, readAt: c.at });
+      return;
+    }
+  }
+}
+
+function addParticipant(state: State, t: Thread, p: Participant): void {
+  t.participants.set(p.id, p);
+  let set = state.userThreads.get(p.id);
+  if (!set) {
+    set = new Set();
+    state.userThreads.set(p.id, set);
+  }
+  set.add(t.ordinal);
+}
+
+function findMessage(state: State, threadId: string, messageId: string): StoredMessage | undefined {
+  const t = state.threads.get(threadId);
+  if (!t) return undefined;
+  const i = t.messageIndex.get(messageId);
+  return i === undefined ? undefined : t.messages[i];
+}
+
+/** JSON merge-patch of a string map: null removes a key. */
+export function mergeMetadata(
+  current: Record<string, string> | undefined,
+  patch: Record<string, string | null>,
+): Record<string, string> {
+  const out: Record<string, string> = { ...(current ?? {}) };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
