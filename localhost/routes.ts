@@ -100,7 +100,6 @@ function compileSegment(text: string, template: string): Segment {
     }
     const [name = '', ...specs] = body.split(':');
     if (!/^\w+$/.test(name)) throw new Error(`route '${template}': bad parameter '{${m[1]}}'`);
-    if (names.includes(name)) throw new Error(`route '${template}': parameter '${name}' appears twice`);
     names.push(name);
     if (specs.length > 0) {
       constrained = true;
@@ -123,7 +122,12 @@ export function compileRoute<T>(template: string, value: T): CompiledRoute<T> {
     .split('/')
     .filter((p) => p !== '');
   const segments = parts.map((part) => compileSegment(part, template));
+  const seen = new Set<string>();
   segments.forEach((segment, i) => {
+    for (const name of segment.names) {
+      if (seen.has(name.toLowerCase())) throw new Error(`route '${template}': parameter '${name}' appears twice`);
+      seen.add(name.toLowerCase());
+    }
     if (segment.catchAll && i !== segments.length - 1) {
       throw new Error(`route '${template}': a catch-all parameter must be the last segment`);
     }

@@ -1,0 +1,73 @@
+import { compileRoute, findRoutes, matchRoute, splitPath } from '../../../localhost/routes';
+
+const seg = (p: string): string[] => splitPath(p) ?? [];
+const match = (template: string, p: string): Record<string, string> | null =>
+  matchRoute(compileRoute(template, 0), seg(p));
+
+describe('route templates', () => {
+  it('matches literals case-insensitively and extracts parameters', () => {
+    expect(match('users/{id}/posts', '/Users/42/POSTS')).toEqual({ id: '42' });
+    expect(match('users/{id}/posts', '/users/42')).toBeNull();
+    expect(match('users/{id}/posts', '/users/42/posts/1')).toBeNull();
+  });
+
+  it('supports optional trailing parameters', () => {
+    expect(match('opt/{id?}', '/opt')).toEqual({});
+    expect(match('opt/{id?}', '/opt/3')).toEqual({ id: '3' });
+    expect(match('opt/{a?}/{b?}', '/opt')).toEqual({});
+  });
+
+  it('supports catch-all as the last segment, including empty', () => {
+    expect(match('files/{*path}', '/files/a/b/c')).toEqual({ path: 'a/b/c' });
+    expect(match('files/{*path}', '/files')).toEqual({});
+    expect(() => compileRoute('files/{*path}/x', 0)).toThrow('a catch-all parameter must be the last segment');
+  });
+
+  it('applies constraints', () => {
+    expect(match('items/{id:int}', '/items/12')).toEqual({ id: '12' });
+    expect(match('items/{id:int}', '/items/x')).toBeNull();
+    expect(match('items/{id:guid}', '/items/3f2504e0-4f89-11d3-9a0c-0305e82c3301')).not.toBeNull();
+    expect(match('items/{flag:bool}', '/items/TRUE')).toEqual({ flag: 'TRUE' });
+    expect(match('items/{name:alpha:maxlength(3)}', '/items/abc')).toEqual({ name: 'abc' });
+    expect(match('items/{name:alpha:maxlength(3)}', '/items/abcd')).toBeNull();
+    expect(match('items/{n:range(1,5)}', '/items/5')).toEqual({ n: '5' });
+    expect(match('items/{n:range(1,5)}', '/items/6')).toBeNull();
+    expect(match('items/{code:regex(^[a-z]+$)}', '/items/ab')).toEqual({ code: 'ab' });
+    expect(match('items/{code:regex(^[a-z]+$)}', '/items/a1')).toBeNull();
+    // ASP.NET's doubled braces inside regex constraints are not supported: refused at start, not mis-matched.
+    expect(() => compileRoute('items/{code:regex(^[a-z]{{2}}$)}', 0)).toThrow('unbalanced braces');
+    expect(() => compileRoute('items/{id:nonsense}', 0)).toThrow("unknown constraint 'nonsense'");
+  });
+
+  it('supports parameters mixed with literals inside a segment', () => {
+    expect(match('report/{year}-{month}.csv', '/report/2026-01.csv')).toEqual({ year: '2026', month: '01' });
+  });
+
+  it('decodes percent-encoding per segment and rejects bad encoding', () => {
+    expect(match('users/{name}', '/users/J%C3%BCrgen%2FX')).toEqual({ name: 'Jürgen/X' });
+    expect(splitPath('/bad/%E0%A4%A')).toBeNull();
+  });
+
+  it('rejects malformed templates', () => {
+    expect(() => compileRoute('a/{id', 0)).toThrow('unbalanced braces');
+    expect(() => compileRoute('a/{id}/{id}', 0)).toThrow("parameter 'id' appears twice");
+  });
+
+  it('ranks literal segments before constrained, plain, optional and catch-all parameters', () => {
+    const routes = [
+      compileRoute('items/{*rest}', 'catchAll'),
+      compileRoute('items/{id?}', 'optional'),
+      compileRoute('items/{id}', 'plain'),
+      compileRoute('items/{id:int}', 'int'),
+      compileRoute('items/new', 'literal'),
+    ];
+    expect(findRoutes(routes, seg('/items/new')).map((m) => m.route.value)).toEqual([
+      'literal',
+      'plain',
+      'optional',
+      'catchAll',
+    ]);
+    expect(findRoutes(routes, seg('/items/7'))[0]?.route.value).toBe('int');
+    expect(findRoutes(routes, seg('/items'))[0]?.route.value).toBe('optional');
+  });
+});
