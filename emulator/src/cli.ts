@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { startEmulator, type EmulatorOptions } from './EmulatorServer';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from './EmulatorServer';
 import type { FaultSpec } from './faults/FaultManager';
 
 const USAGE = `Usage: acs-emulator [--host 127.0.0.1] [--port 8443] [--location DIR] [--cert PEM --key PEM]
@@ -85,16 +85,14 @@ async function main(): Promise<void> {
     process.stderr.write(`acs-emulator: ${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
-  const emulator = await startEmulator(opts);
-  const origin = emulator.endpoint.replace(/\/$/, '');
-  process.stdout.write(
-    `ACS emulator listening on ${origin}\nConnection string: ${emulator.connectionString}\nCA certificate: ${emulator.caCertPath}\n`,
-  );
+  // Signal handlers go in first: a signal that arrives while starting must still end in a clean exit 0.
+  const running: { emulator?: RunningEmulator } = {};
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    emulator.close().then(
+    if (!running.emulator) return; // finishes starting, then closes (below)
+    running.emulator.close().then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`acs-emulator: error while closing: ${String(err)}\n`);
@@ -104,6 +102,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const emulator = await startEmulator(opts);
+  running.emulator = emulator;
+  const origin = emulator.endpoint.replace(/\/$/, '');
+  process.stdout.write(
+    `ACS emulator listening on ${origin}\nConnection string: ${emulator.connectionString}\nCA certificate: ${emulator.caCertPath}\n`,
+  );
+  if (stopping) {
+    stopping = false;
+    stop();
+  }
 }
 
 if (require.main === module) {

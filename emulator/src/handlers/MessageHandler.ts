@@ -3,23 +3,19 @@ import { optionalString, parseJsonObject, parseMetadata, parseStrictMetadata } f
 import { decodeToken, encodeToken, nextLink, parseIntParam, parseStartTime } from '../http/paging';
 import type { StoredMessage, Thread } from '../model/types';
 import { renderMessage } from '../model/wire';
-import { checkContentSize, locationOf, memberThread } from './chatAccess';
+import { checkContentSize, locationOf, memberThread, readableThread, type ReadView } from './chatAccess';
 import { param, type HandlerResult, type RequestContext } from './context';
 
 const DEFAULT_PAGE = 100;
 /** service-limits.md: ListMessages returns at most 200 per page. */
 export const MAX_MESSAGE_PAGE = 200;
 
-function historyStart(ctx: RequestContext, thread: Thread): number {
-  return thread.participants.get(ctx.caller)?.shareHistoryTime ?? 0;
-}
-
-/** A message the caller may see: exists, and is not older than their shareHistoryTime. */
-function visibleMessage(ctx: RequestContext, thread: Thread): StoredMessage {
+/** A message the caller may see: exists, not older than their shareHistoryTime, not after their removal. */
+function visibleMessage(ctx: RequestContext, view: ReadView): StoredMessage {
   const id = param(ctx, 'messageId');
-  const i = thread.messageIndex.get(id);
-  const m = i === undefined ? undefined : thread.messages[i];
-  if (!m || m.createdAt < historyStart(ctx, thread)) throw Errors.notFound(`Message '${id}'`);
+  const i = view.thread.messageIndex.get(id);
+  const m = i === undefined ? undefined : view.thread.messages[i];
+  if (!m || m.createdAt < view.from || m.createdAt >= view.until) throw Errors.notFound(`Message '${id}'`);
   return m;
 }
 
@@ -57,8 +53,7 @@ export async function sendChatMessage(ctx: RequestContext): Promise<HandlerResul
 }
 
 export function getChatMessage(ctx: RequestContext): HandlerResult {
-  const thread = memberThread(ctx);
-  return { status: 200, body: renderMessage(visibleMessage(ctx, thread), ctx.features) };
+  return { status: 200, body: renderMessage(visibleMessage(ctx, readableThread(ctx)), ctx.features) };
 }
 
 /**
@@ -66,13 +61,15 @@ export function getChatMessage(ctx: RequestContext): HandlerResult {
  * pages never shift the pages it has not read yet (no duplicates, no gaps).
  */
 export function listChatMessages(ctx: RequestContext): HandlerResult {
-  const thread = memberThread(ctx);
+  const view = readableThread(ctx);
   const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_MESSAGE_PAGE) ?? DEFAULT_PAGE;
   const token = decodeToken(ctx.query, ['s']);
   const startTime = token?.['st'] ?? parseStartTime(ctx.query);
-  const floor = Math.max(startTime ?? 0, historyStart(ctx, thread));
-  const messages = thread.messages;
+  const floor = Math.max(startTime ?? 0, view.from);
+  const messages = view.thread.messages;
   let i = Math.min(messages.length, (token?.['s'] ?? messages.length + 1) - 1) - 1;
+  // A removed participant's view ends at the removal: skip newer messages (binary search, ids grow with seq).
+  if (view.until !== Number.MAX_SAFE_INTEGER) i = Math.min(i, lastIndexBefore(messages, view.until));
   const value: Record<string, unknown>[] = [];
   let lastSeq = 0;
   for (; i >= 0 && value.length < pageSize; i--) {
@@ -97,9 +94,21 @@ export function listChatMessages(ctx: RequestContext): HandlerResult {
   return { status: 200, body };
 }
 
+function lastIndexBefore(messages: StoredMessage[], until: number): number {
+  let lo = 0;
+  let hi = messages.length; // first index with createdAt >= until
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((messages[mid] as StoredMessage).createdAt < until) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 function ownMessage(ctx: RequestContext): { thread: Thread; message: StoredMessage } {
   const thread = memberThread(ctx);
-  const message = visibleMessage(ctx, thread);
+  const p = thread.participants.get(ctx.caller);
+  const message = visibleMessage(ctx, { thread, from: p?.shareHistoryTime ?? 0, until: Number.MAX_SAFE_INTEGER });
   if (message.senderId !== ctx.caller) throw Errors.forbidden('Only the sender of a message can change or delete it.');
   return { thread, message };
 }

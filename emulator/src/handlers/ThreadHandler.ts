@@ -11,6 +11,7 @@ import {
   classifyParticipants,
   MAX_METADATA_BYTES,
   memberThread,
+  readableThread,
   parseParticipantList,
   parseRetentionPolicy,
   locationOf,
@@ -142,7 +143,7 @@ export function listChatThreads(ctx: RequestContext): HandlerResult {
 }
 
 export function getChatThreadProperties(ctx: RequestContext): HandlerResult {
-  return { status: 200, body: renderThread(memberThread(ctx), ctx.features) };
+  return { status: 200, body: renderThread(readableThread(ctx).thread, ctx.features) };
 }
 
 export async function updateChatThreadProperties(ctx: RequestContext): Promise<HandlerResult> {

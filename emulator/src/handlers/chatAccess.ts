@@ -20,6 +20,26 @@ export function memberThread(ctx: RequestContext): Thread {
   return thread;
 }
 
+/** Visible history window of a thread for the caller: members see from their shareHistoryTime on. */
+export interface ReadView {
+  thread: Thread;
+  from: number;
+  /** removed participants see messages created before their removal */
+  until: number;
+}
+
+/** Read-only operations: current members, and removed members (history up to their removal). */
+export function readableThread(ctx: RequestContext): ReadView {
+  const id = param(ctx, 'threadId');
+  const thread = ctx.services.store.state.thread(id);
+  if (!thread) throw Errors.notFound(`Chat thread '${id}'`);
+  const p = thread.participants.get(ctx.caller);
+  if (p) return { thread, from: p.shareHistoryTime, until: Number.MAX_SAFE_INTEGER };
+  const f = thread.former.get(ctx.caller);
+  if (f) return { thread, from: f.shareHistoryTime, until: f.removedAt };
+  throw Errors.forbidden();
+}
+
 /** Raw id of a CommunicationIdentifierModel (`communicationUser.id`, else `rawId`). */
 export function parseIdentifier(v: unknown, path: string): string {
   if (v === null || typeof v !== 'object' || Array.isArray(v))

@@ -65,6 +65,8 @@ export interface Thread {
   /** message id -> index in `messages` */
   messageIndex: Map<string, number>;
   receipts: Map<string, ReadReceipt>;
+  /** removed participants keep read access to the history up to their removal */
+  former: Map<string, { shareHistoryTime: number; removedAt: number }>;
   lastMessageAt: number | undefined;
 }
 

@@ -41,6 +41,7 @@ export function applyChange(state: State, c: Change): void {
         messages: [],
         messageIndex: new Map(),
         receipts: new Map(),
+        former: new Map(),
         lastMessageAt: undefined,
       };
       state.threads.set(c.id, thread);
@@ -120,6 +121,8 @@ export function applyChange(state: State, c: Change): void {
     case 'participantRemoved': {
       const t = state.threads.get(c.threadId);
       if (!t) return;
+      const p = t.participants.get(c.participantId);
+      if (p) t.former.set(c.participantId, { shareHistoryTime: p.shareHistoryTime, removedAt: c.at });
       t.participants.delete(c.participantId);
       t.receipts.delete(c.participantId);
       return;
@@ -135,6 +138,7 @@ export function applyChange(state: State, c: Change): void {
 
 function addParticipant(state: State, t: Thread, p: Participant): void {
   t.participants.set(p.id, p);
+  t.former.delete(p.id);
   let set = state.userThreads.get(p.id);
   if (!set) {
     set = new Set();
