@@ -1,18 +1,28 @@
 #!/usr/bin/env node
 import { parseCliArgs, USAGE } from './cliArgs';
 import { startHost } from './host';
+import { listFunctions } from './listFunctions';
+import { consoleSink } from './log';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     console.log(USAGE);
     return;
   }
+  const argv = process.argv.slice(2);
+  const listOnly = argv.includes('--list');
   let options;
   try {
-    options = parseCliArgs(process.argv.slice(2));
+    options = parseCliArgs(argv.filter((a) => a !== '--list'));
   } catch (err) {
     console.error(`Error: ${(err as Error).message}\n${USAGE}`);
     process.exitCode = 2;
+    return;
+  }
+  if (listOnly) {
+    // Machine-readable, for tools that must know the functions before the host starts (npm start).
+    const functions = await listFunctions(options.appDir, consoleSink('warning'));
+    console.log(JSON.stringify({ functions }));
     return;
   }
   const host = await startHost(options);

@@ -6,7 +6,7 @@ export interface CliOptions {
 }
 
 export const USAGE =
-  'Usage: node dist/localhost/cli.js [--app-dir DIR] [--port 7071] [--host 127.0.0.1] [--function-key KEY]';
+  'Usage: node dist/localhost/cli.js [--app-dir DIR] [--port 7071] [--host 127.0.0.1] [--function-key KEY] [--list]';
 
 /** Parses the host CLI flags; throws with a message naming the flag on bad input. */
 export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {

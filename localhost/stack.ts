@@ -1,0 +1,174 @@
+import { execFile, spawn, type ChildProcess } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+import { promisify } from 'util';
+import { spawnAzurite, type RunningAzurite } from './azurite';
+import { emulatorCli, forwardLines, spawnEmulator, type RunningEmulatorProcess } from './emulatorProcess';
+import { ensurePortFree } from './ports';
+import { stopChild, waitForLine } from './processTree';
+
+export interface StackPorts {
+  blob: number;
+  queue: number;
+  table: number;
+  emulator: number;
+  functions: number;
+}
+
+export const DEFAULT_PORTS: StackPorts = { blob: 10000, queue: 10001, table: 10002, emulator: 8443, functions: 7071 };
+
+export interface StackOptions {
+  /** The Functions app (package.json, host.json); default: the repo root. */
+  appDir?: string;
+  /** State for Azurite and the emulator (`<dataDir>/azurite`, `<dataDir>/emulator`); default `<repo>/.local`. */
+  dataDir?: string;
+  host?: string;
+  ports?: Partial<StackPorts>;
+  functionKey?: string;
+  /** false: never start the emulator, even when it is built. */
+  emulator?: boolean;
+  /** Where progress and child output go; default console.log. */
+  log?: (line: string) => void;
+}
+
+export interface RunningStack {
+  functionsUrl: string;
+  storageConnectionString: string;
+  azurite: RunningAzurite;
+  emulator: RunningEmulatorProcess | undefined;
+  /** PIDs of every child process the stack started (for checks that nothing outlives close()). */
+  pids(): number[];
+  /** Resolves when any child exits on its own (a crash), with a description. */
+  crashed: Promise<string>;
+  close(): Promise<void>;
+}
+
+// This file runs compiled (dist/localhost) or as TypeScript source (localhost/, under jest).
+export const REPO_ROOT =
+  path.basename(path.dirname(__dirname)) === 'dist'
+    ? path.resolve(__dirname, '..', '..')
+    : path.resolve(__dirname, '..');
+const HOST_CLI = path.join(REPO_ROOT, 'dist', 'localhost', 'cli.js');
+
+/** Asks the host which Event Grid functions the app has, so the emulator can deliver to them. */
+async function eventGridFunctions(appDir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, [HOST_CLI, '--list', '--app-dir', appDir], { env });
+  const line = stdout.split('\n').find((l) => l.startsWith('{"functions"'));
+  if (!line) throw new Error('could not list the app functions');
+  const { functions } = JSON.parse(line) as { functions: { name: string; trigger: string }[] };
+  return functions.filter((f) => f.trigger.toLowerCase() === 'eventgridtrigger').map((f) => f.name);
+}
+
+function prefixed(log: (line: string) => void, prefix: string): (line: string) => void {
+  return (line) => {
+    if (line.trim() !== '') log(`${prefix} ${line}`);
+  };
+}
+
+/**
+ * Starts Azurite, the ACS emulator (when built) and the local Functions host as child processes, wired
+ * together: the app gets Azurite's connection string, the emulator's connection string and its CA, and the
+ * emulator delivers Event Grid events to the app's eventGrid functions.
+ */
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const host = options.host ?? '127.0.0.1';
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const appDir = path.resolve(options.appDir ?? REPO_ROOT);
+  const dataDir = path.resolve(options.dataDir ?? path.join(REPO_ROOT, '.local'));
+  const cli = options.emulator === false ? undefined : emulatorCli(REPO_ROOT);
+
+  await ensurePortFree(ports.blob, host, 'Azurite blob');
+  await ensurePortFree(ports.queue, host, 'Azurite queue');
+  await ensurePortFree(ports.table, host, 'Azurite table');
+  if (cli) await ensurePortFree(ports.emulator, host, 'ACS emulator');
+  await ensurePortFree(ports.functions, host, 'Functions host');
+
+  const children: ChildProcess[] = [];
+  let azurite: RunningAzurite | undefined;
+  let emulator: RunningEmulatorProcess | undefined;
+  let functionsHost: ChildProcess | undefined;
+  let closing = false;
+  let reportCrash: (what: string) => void = () => undefined;
+  const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
+  const watch = (child: ChildProcess, name: string): void => {
+    children.push(child);
+    child.once('exit', (code, signal) => {
+      if (!closing) reportCrash(`${name} exited unexpectedly (code ${code}, signal ${signal})`);
+    });
+  };
+  const stopAll = async (): Promise<void> => {
+    closing = true;
+    // The host first, so appTerminate hooks can still reach storage and ACS.
+    if (functionsHost) await stopChild(functionsHost, 10_000);
+    await emulator?.stop();
+    await azurite?.stop();
+  };
+
+  try {
+    fs.mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
+    azurite = await spawnAzurite({
+      host,
+      blobPort: ports.blob,
+      queuePort: ports.queue,
+      tablePort: ports.table,
+      location: path.join(dataDir, 'azurite'),
+    });
+    watch(azurite.child, 'Azurite');
+    log(
+      `Azurite:         blob ${azurite.blobEndpoint}  queue ${azurite.queueEndpoint}  table ${azurite.tableEndpoint}`,
+    );
+
+    const hostEnv: NodeJS.ProcessEnv = { ...process.env, AzureWebJobsStorage: azurite.connectionString };
+    if (options.functionKey) hostEnv.LOCAL_FUNCTION_KEY = options.functionKey;
+    if (cli) {
+      const functionsBase = `http://${host}:${ports.functions}`;
+      const code = options.functionKey ? `&code=${encodeURIComponent(options.functionKey)}` : '';
+      const webhooks = ports.functions === 0 ? [] : await eventGridFunctions(appDir, hostEnv);
+      fs.mkdirSync(path.join(dataDir, 'emulator'), { recursive: true });
+      emulator = await spawnEmulator({
+        cliPath: cli,
+        host,
+        port: ports.emulator,
+        location: path.join(dataDir, 'emulator'),
+        eventWebhooks: webhooks.map(
+          (name) => `${functionsBase}/runtime/webhooks/eventgrid?functionName=${name}${code}`,
+        ),
+        onOutput: prefixed(log, '[emulator]'),
+      });
+      watch(emulator.child, 'ACS emulator');
+      hostEnv.ACS_CONNECTION_STRING = emulator.connectionString;
+      hostEnv.NODE_EXTRA_CA_CERTS = emulator.caCertPath;
+      log(`ACS emulator started (data in ${path.join(dataDir, 'emulator')})`);
+      for (const url of webhooks) log(`  Event Grid events go to ${url.replace(/&code=.*/, '&code=***')}`);
+    } else {
+      log('ACS emulator not started (emulator/dist/cli.js is not built); the Functions host runs without it');
+    }
+
+    const hostArgs = [HOST_CLI, '--app-dir', appDir, '--port', String(ports.functions), '--host', host];
+    functionsHost = spawn(process.execPath, hostArgs, { env: hostEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const listening = waitForLine(
+      functionsHost,
+      /Functions host listening on (http:\/\/\S+)/,
+      60_000,
+      'Functions host',
+    );
+    forwardLines(functionsHost, prefixed(log, '[functions]'));
+    const functionsUrl = (await listening)[1] as string;
+    watch(functionsHost, 'Functions host');
+
+    let closed: Promise<void> | undefined;
+    return {
+      functionsUrl,
+      storageConnectionString: azurite.connectionString,
+      azurite,
+      emulator,
+      pids: () => children.map((c) => c.pid).filter((pid): pid is number => pid !== undefined),
+      crashed,
+      close: () => (closed ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

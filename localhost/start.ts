@@ -1,0 +1,66 @@
+import path from 'path';
+import { PortTakenError } from './ports';
+import { REPO_ROOT, startStack, type RunningStack } from './stack';
+
+/** `npm start`: Azurite, the ACS emulator and the Functions host, until Ctrl-C. */
+async function main(): Promise<void> {
+  console.log('Starting the local stack (Azurite, ACS emulator, Functions host)...');
+  let stack: RunningStack;
+  try {
+    stack = await startStack({ functionKey: process.env.LOCAL_FUNCTION_KEY || undefined });
+  } catch (err) {
+    const message = err instanceof PortTakenError ? err.message : `Could not start: ${(err as Error).message}`;
+    console.error(`\n${message}`);
+    process.exit(1);
+  }
+  const storage = stack.azurite;
+  const lines = [
+    '',
+    'Local stack is running:',
+    `  Functions host    ${stack.functionsUrl}   (health: ${stack.functionsUrl}/api/health)`,
+    `  Azurite           blob ${storage.blobEndpoint}`,
+    `                    queue ${storage.queueEndpoint}`,
+    `                    table ${storage.tableEndpoint}`,
+    '                    connection string: UseDevelopmentStorage=true (Azurite development account)',
+  ];
+  if (stack.emulator) {
+    // The emulator's key is the published development key, not a secret.
+    lines.push(
+      `  ACS emulator      ${stack.emulator.endpoint}`,
+      `                    connection string: ${stack.emulator.connectionString}`,
+      `                    CA certificate: ${stack.emulator.caCertPath}`,
+      '                    (scripts that call the emulator need NODE_EXTRA_CA_CERTS set to that file)',
+    );
+  } else {
+    lines.push('  ACS emulator      not built: run npm run build once the emulator exists');
+  }
+  lines.push(
+    `  Data              ${path.join(path.relative(process.cwd(), REPO_ROOT) || '.', '.local')}`,
+    '',
+    'Press Ctrl-C to stop everything.',
+  );
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (why: string, code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${why}; stopping...`);
+    stack.close().then(
+      () => {
+        console.log('Stopped.');
+        process.exit(code);
+      },
+      (err: unknown) => {
+        console.error(`Error while stopping: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('Ctrl-C', 0));
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  process.on('SIGHUP', () => stop('SIGHUP', 0));
+  void stack.crashed.then((what) => stop(what, 1));
+}
+
+void main();
