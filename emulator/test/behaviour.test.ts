@@ -1,0 +1,361 @@
+import type { ChatClient } from '@azure/communication-chat';
+import { getIdentifierRawId } from '@azure/communication-common';
+import type { CommunicationIdentityClient } from '@azure/communication-identity';
+import { Admin } from './support/admin';
+import type { TestUser } from './support/clients';
+import { all, chatClient, identityClient, newUser, pool, statusOf } from './support/clients';
+import type { TestEmulator } from './support/emulator';
+import { startTestEmulator } from './support/emulator';
+import { expectChatError, expectIdentityError } from './support/errors';
+import type { RawResponse } from './support/http';
+import { bearerRequest, hmacHeaders, rawRequest } from './support/http';
+
+// Service behaviour beyond the operation list (reference §3.1, §6, §7, §9) and races the SDK cannot provoke alone.
+
+const API = 'api-version=2025-03-15';
+let emu: TestEmulator;
+let identity: CommunicationIdentityClient;
+let admin: Admin;
+let alice: TestUser;
+let bob: TestUser;
+let aliceChat: ChatClient;
+
+const tpath = (id: string, rest = ''): string => `/chat/threads/${encodeURIComponent(id)}${rest}?${API}`;
+const chat = (method: string, url: string, token: string, body?: object | string, headers?: Record<string, string>) =>
+  bearerRequest({ method, url, base: emu.endpoint, ca: emu.ca, token, body, headers });
+const participant = (id: string, extra: object = {}): object => ({
+  communicationIdentifier: { rawId: id, communicationUser: { id } },
+  ...extra,
+});
+
+beforeAll(async () => {
+  emu = await startTestEmulator();
+  identity = identityClient(emu);
+  admin = new Admin(emu);
+  [alice, bob] = await Promise.all([newUser(identity), newUser(identity)]);
+  aliceChat = chatClient(emu, alice.token);
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+async function newThread(members: TestUser[] = [bob]): Promise<string> {
+  const res = await aliceChat.createChatThread(
+    { topic: 'behaviour' },
+    { participants: members.map((u) => ({ id: u.user })) },
+  );
+  return res.chatThread?.id ?? '';
+}
+
+describe('HMAC details (reference §3.1)', () => {
+  async function signed(path: string, date: Date, signPath = path): Promise<RawResponse> {
+    const url = new URL(path, emu.endpoint);
+    const signUrl = new URL(signPath, emu.endpoint);
+    const headers = hmacHeaders('POST', url, '', emu.accessKey, date);
+    // recompute over the alternative path form, keeping everything else
+    const alt = hmacHeaders('POST', signUrl, '', emu.accessKey, date);
+    if (signPath !== path) {
+      const decoded = `POST\n${decodeURIComponent(url.pathname + url.search)}\n${headers['x-ms-date']};${url.host};${headers['x-ms-content-sha256']}`;
+      const { createHmac } = await import('node:crypto');
+      const sig = createHmac('sha256', Buffer.from(emu.accessKey, 'base64')).update(decoded).digest('base64');
+      alt.authorization = `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${sig}`;
+      return rawRequest({ method: 'POST', url: url.toString(), ca: emu.ca, headers: alt });
+    }
+    return rawRequest({ method: 'POST', url: url.toString(), ca: emu.ca, headers });
+  }
+
+  test('a signature over the percent-decoded path (Python async) is accepted', async () => {
+    const u = await identity.createUser();
+    const path = `/identities/${encodeURIComponent(u.communicationUserId)}/:revokeAccessTokens?api-version=2023-10-01`;
+    expect((await signed(path, new Date(), 'decoded')).status).toBe(204);
+  });
+
+  test('x-ms-date within a few minutes is accepted; an hour off -> 401', async () => {
+    expect((await signed(`/identities?api-version=2023-10-01`, new Date(Date.now() - 5 * 60_000))).status).toBe(201);
+    expectIdentityError(await signed(`/identities?api-version=2023-10-01`, new Date(Date.now() - 3_600_000)), 401);
+    expectIdentityError(await signed(`/identities?api-version=2023-10-01`, new Date(Date.now() + 3_600_000)), 401);
+  });
+});
+
+describe('participants and history (reference §6, §7)', () => {
+  test('shareHistoryTime hides earlier messages from the new participant', async () => {
+    const tid = await newThread();
+    const thread = aliceChat.getChatThreadClient(tid);
+    await thread.sendMessage({ content: 'secret' });
+    await new Promise((r) => setTimeout(r, 1100)); // shareHistoryTime is second precision on the wire
+    const cut = new Date();
+    await new Promise((r) => setTimeout(r, 1100));
+    await thread.sendMessage({ content: 'public' });
+    const carol = await newUser(identity);
+    await thread.addParticipants({ participants: [{ id: carol.user, shareHistoryTime: cut }] });
+    const parts = await all(thread.listParticipants());
+    const c = parts.find((p) => getIdentifierRawId(p.id) === carol.id);
+    expect(c?.shareHistoryTime?.getTime()).toBe(Math.floor(cut.getTime() / 1000) * 1000);
+    const seen = (await all(chatClient(emu, carol.token).getChatThreadClient(tid).listMessages())).map(
+      (m) => m.content?.message,
+    );
+    expect(seen).toContain('public');
+    expect(seen).not.toContain('secret');
+  }, 15_000);
+
+  test('a removed participant keeps history but cannot edit their own message', async () => {
+    const carol = await newUser(identity);
+    const tid = await newThread([carol]);
+    const carolThread = chatClient(emu, carol.token).getChatThreadClient(tid);
+    const { id } = await carolThread.sendMessage({ content: 'mine' });
+    await aliceChat.getChatThreadClient(tid).removeParticipant(carol.user);
+    expect(await statusOf(carolThread.updateMessage(id, { content: 'changed' }))).toBe(403);
+    expect((await carolThread.getMessage(id)).content?.message).toBe('mine');
+  });
+
+  test('unknown users and non-ACS identifiers are reported in invalidParticipants, not added', async () => {
+    const tid = await newThread();
+    const ghost = '8:acs:00000000-0000-0000-0000-000000000000_ghost';
+    const res = await chat('POST', tpath(tid, '/participants/:add'), alice.token, {
+      participants: [
+        participant(ghost),
+        { communicationIdentifier: { rawId: '4:+15551234567', phoneNumber: { value: '+15551234567' } } },
+      ],
+    });
+    expect(res.status).toBe(201);
+    const invalid = (res.json as { invalidParticipants: { target: string; code: string; message: string }[] })
+      .invalidParticipants;
+    expect(invalid.map((e) => e.target).sort()).toEqual([ghost, '4:+15551234567'].sort());
+    for (const e of invalid) expect(e.message.length).toBeGreaterThan(0);
+    expect(await all(aliceChat.getChatThreadClient(tid).listParticipants())).toHaveLength(2);
+  });
+
+  test('participant metadata over 1 KB -> 400', async () => {
+    const tid = await newThread();
+    const carol = await newUser(identity);
+    const res = await chat('POST', tpath(tid, '/participants/:add'), alice.token, {
+      participants: [participant(carol.id, { metadata: { big: 'x'.repeat(1100) } })],
+    });
+    expectChatError(res, 400, 'BadRequest', /metadata/);
+  });
+
+  test('removing a non-member -> 404 NotFound, nothing changes', async () => {
+    const tid = await newThread();
+    const carol = await newUser(identity);
+    const res = await chat('POST', tpath(tid, '/participants/:remove'), alice.token, {
+      rawId: carol.id,
+      communicationUser: { id: carol.id },
+    });
+    expectChatError(res, 404, 'NotFound');
+    expect(await all(aliceChat.getChatThreadClient(tid).listParticipants())).toHaveLength(2);
+  });
+
+  // Reference §7/§9 say receipts and typing are "not supported" above 20 participants without naming an error; the
+  // service docs describe it as not delivered, so the emulator accepts and drops them. Assert exactly that.
+  test('read receipts on threads with more than 20 participants are accepted but not kept', async () => {
+    const users = await pool(Array.from({ length: 20 }), 8, () => identity.createUser());
+    const res = await aliceChat.createChatThread({ topic: 'crowd' }, { participants: users.map((u) => ({ id: u })) });
+    const tid = res.chatThread?.id ?? '';
+    const thread = aliceChat.getChatThreadClient(tid);
+    const { id } = await thread.sendMessage({ content: 'x' });
+    expect((await chat('POST', tpath(tid, '/readReceipts'), alice.token, { chatMessageId: id })).status).toBe(200);
+    expect(await all(thread.listReadReceipts())).toEqual([]);
+    expect((await chat('POST', tpath(tid, '/typing'), alice.token, {})).status).toBe(200);
+  });
+
+  test('read receipt for an unknown message -> 404', async () => {
+    const tid = await newThread();
+    expectChatError(
+      await chat('POST', tpath(tid, '/readReceipts'), alice.token, { chatMessageId: '42' }),
+      404,
+      'NotFound',
+    );
+  });
+});
+
+describe('thread properties validation (reference §6, §9)', () => {
+  test('thread metadata over 1 KB -> 400 naming metadata', async () => {
+    const res = await chat(
+      'POST',
+      `/chat/threads?${API}`,
+      alice.token,
+      { topic: 't', metadata: { big: 'x'.repeat(1100) } },
+      { 'repeatability-request-id': crypto.randomUUID() },
+    );
+    expectChatError(res, 400, 'BadRequest', /metadata/);
+  });
+
+  test.each([29, 91])('retention deleteThreadAfterDays %i -> 400 (30-90)', async (days) => {
+    const res = await chat(
+      'POST',
+      `/chat/threads?${API}`,
+      alice.token,
+      { topic: 't', retentionPolicy: { kind: 'threadCreationDate', deleteThreadAfterDays: days } },
+      { 'repeatability-request-id': crypto.randomUUID() },
+    );
+    expectChatError(res, 400, 'BadRequest', /deleteThreadAfterDays/);
+  });
+
+  test('unknown retention kind -> 400', async () => {
+    const tid = await newThread();
+    const res = await chat(
+      'PATCH',
+      tpath(tid),
+      alice.token,
+      { retentionPolicy: { kind: 'forever' } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
+    expectChatError(res, 400, 'BadRequest', /kind/);
+  });
+
+  test('metadata value that is not a string -> 400', async () => {
+    const tid = await newThread();
+    const res = await chat(
+      'PATCH',
+      tpath(tid),
+      alice.token,
+      { metadata: { n: 5 } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
+    expectChatError(res, 400, 'BadRequest', /metadata/);
+  });
+
+  test('a metadata-only update posts no system message (reference §7 assumption)', async () => {
+    const tid = await newThread();
+    const thread = aliceChat.getChatThreadClient(tid);
+    const before = (await all(thread.listMessages())).length;
+    await thread.updateProperties({ metadata: { a: 'b' } });
+    expect((await all(thread.listMessages())).length).toBe(before);
+  });
+});
+
+describe('races', () => {
+  test('concurrent creates with one repeatability-request-id make exactly one thread', async () => {
+    const rid = crypto.randomUUID();
+    const before = (await admin.state()).threads;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        chat('POST', `/chat/threads?${API}`, alice.token, { topic: 'race' }, { 'repeatability-request-id': rid }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
+    const ids = new Set(results.map((r) => (r.json as { chatThread: { id: string } }).chatThread.id));
+    expect(ids.size).toBe(1);
+    expect((await admin.state()).threads).toBe(before + 1);
+  });
+
+  test('the same repeatability-request-id from another user does not return the first user’s thread', async () => {
+    const rid = crypto.randomUUID();
+    const a = await chat(
+      'POST',
+      `/chat/threads?${API}`,
+      alice.token,
+      { topic: 'mine' },
+      { 'repeatability-request-id': rid },
+    );
+    const b = await chat(
+      'POST',
+      `/chat/threads?${API}`,
+      bob.token,
+      { topic: 'mine' },
+      { 'repeatability-request-id': rid },
+    );
+    const aid = (a.json as { chatThread: { id: string } }).chatThread.id;
+    if (b.status === 201) {
+      const bThread = (b.json as { chatThread: { id: string; createdByCommunicationIdentifier: { rawId: string } } })
+        .chatThread;
+      // Bob must not be handed a thread he is not a member of
+      expect(bThread.id).not.toBe(aid);
+      expect(bThread.createdByCommunicationIdentifier.rawId).toBe(bob.id);
+    } else {
+      expect(b.status).toBe(409);
+    }
+  });
+
+  test('concurrent adds never push a thread over 250 members', async () => {
+    const users = await pool(Array.from({ length: 290 }), 16, () => identity.createUser());
+    const tid = (await aliceChat.createChatThread({ topic: 'race 250' })).chatThread?.id;
+    const thread = aliceChat.getChatThreadClient(tid ?? '');
+    await thread.addParticipants({ participants: users.slice(0, 200).map((u) => ({ id: u })) });
+    // 201 members now; 3 concurrent adds of 30 = 90 would make 291
+    const batches = [users.slice(200, 230), users.slice(230, 260), users.slice(260, 290)];
+    await Promise.allSettled(batches.map((b) => thread.addParticipants({ participants: b.map((u) => ({ id: u })) })));
+    expect((await all(thread.listParticipants())).length).toBeLessThanOrEqual(250);
+  });
+
+  test('concurrent sends get distinct ids and dense sequence ids', async () => {
+    const tid = await newThread();
+    const thread = aliceChat.getChatThreadClient(tid);
+    const ids = await pool(
+      Array.from({ length: 200 }),
+      32,
+      async () => (await thread.sendMessage({ content: 'c' })).id,
+    );
+    expect(new Set(ids).size).toBe(200);
+    const seqs = (await all(thread.listMessages({ maxPageSize: 200 }))).map((m) => Number(m.sequenceId));
+    expect(seqs).toEqual(seqs.map((_, i) => seqs.length - i));
+  });
+});
+
+describe('request hygiene', () => {
+  test('a huge body -> 413, never a crash', async () => {
+    const tid = await newThread();
+    const res = await chat('POST', tpath(tid, '/messages'), alice.token, { content: 'x'.repeat(5 * 1024 * 1024) });
+    expectChatError(res, 413, 'RequestEntityTooLarge');
+    // still serving
+    expect((await chat('GET', tpath(tid), alice.token)).status).toBe(200);
+  });
+
+  test('wrong JSON types -> 400 naming the field', async () => {
+    const tid = await newThread();
+    expectChatError(
+      await chat('POST', tpath(tid, '/messages'), alice.token, { content: 42 }),
+      400,
+      'BadRequest',
+      /content/,
+    );
+    expectChatError(
+      await chat('POST', tpath(tid, '/messages'), alice.token, { content: 'x', type: 'video' }),
+      400,
+      'BadRequest',
+      /type/,
+    );
+    expectChatError(await chat('POST', tpath(tid, '/messages'), alice.token, '[1,2]'), 400, 'BadRequest');
+    expectChatError(
+      await chat('POST', tpath(tid, '/participants/:add'), alice.token, { participants: 'bob' }),
+      400,
+      'BadRequest',
+      /participants/,
+    );
+  });
+
+  test('a malformed percent-encoded thread id -> 400 or 404, never 500', async () => {
+    const res = await chat('GET', `/chat/threads/%E0%A4%A?${API}`, alice.token);
+    expect([400, 404]).toContain(res.status);
+  });
+});
+
+describe('thread listing stability', () => {
+  test('listChatThreads by pages while messages arrive in those threads: every thread exactly once', async () => {
+    const dora = await newUser(identity);
+    const doraChat = chatClient(emu, dora.token);
+    const ids = await pool(Array.from({ length: 30 }), 8, async (_, i) => {
+      const res = await doraChat.createChatThread({ topic: `list ${i}` });
+      return res.chatThread?.id ?? '';
+    });
+    let running = true;
+    const writers = Array.from({ length: 3 }, async (_, w) => {
+      for (let i = 0; running; i++) {
+        const target = ids[(i * 7 + w * 11) % ids.length] as string;
+        await doraChat.getChatThreadClient(target).sendMessage({ content: 'bump' });
+      }
+    });
+    const seen: string[] = [];
+    try {
+      for await (const page of doraChat.listChatThreads({ maxPageSize: 4 }).byPage()) {
+        seen.push(...page.map((t) => t.id));
+        await new Promise((r) => setTimeout(r, 5)); // let the writers reorder activity between pages
+      }
+    } finally {
+      running = false;
+      await Promise.all(writers);
+    }
+    expect(seen.filter((id, i) => seen.indexOf(id) !== i)).toEqual([]); // no repeats
+    expect(ids.filter((id) => !seen.includes(id))).toEqual([]); // none lost
+  });
+});
