@@ -8,7 +8,7 @@ if ($env:DEPLOY_EVENT_SUBSCRIPTION -eq 'true') {
   exit 0
 }
 
-$built = Get-ChildItem -Path 'dist/src/functions' -Filter '*.js' -Recurse -ErrorAction SilentlyContinue |
+$built = Get-ChildItem -Path 'dist/src' -Filter '*.js' -Recurse -ErrorAction SilentlyContinue |
   Select-String -Pattern "['`"]$functionName['`"]" -Quiet
 if (-not $built) {
   Write-Host "Event Grid subscription: skipped, the deployed build has no '$functionName' function yet."

@@ -13,7 +13,7 @@ if [ "${DEPLOY_EVENT_SUBSCRIPTION:-false}" = "true" ]; then
 fi
 
 # Do not ask Event Grid for a function this build does not contain: it would fail with "endpoint not found".
-if ! grep -rqs "['\"]${function_name}['\"]" dist/src/functions; then
+if ! grep -rqs "['\"]${function_name}['\"]" dist/src; then
   echo "Event Grid subscription: skipped, the deployed build has no '${function_name}' function yet."
   echo "Deploy a build that registers it, then run: azd env set DEPLOY_EVENT_SUBSCRIPTION true && azd provision"
   exit 0
