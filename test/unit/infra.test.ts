@@ -164,6 +164,8 @@ const FORBIDDEN_SETTINGS = [
   'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
   'WEBSITE_CONTENTSHARE',
   'WEBSITE_NODE_DEFAULT_VERSION',
+  // Not supported on Linux Flex Consumption: timers run in UTC.
+  'WEBSITE_TIME_ZONE',
   'AzureWebJobsStorage',
   'ACS_CONNECTION_STRING',
 ];
