@@ -25,27 +25,36 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ functions }));
     return;
   }
-  const host = await startHost(options);
-  console.log('\nFunctions:\n');
-  for (const fn of host.functions) console.log(`  ${fn.name}: ${fn.detail}`);
-  console.log('');
-  if (options.functionKey) console.log('Function keys are enforced (x-functions-key header or ?code=).');
-  console.log(`Functions host listening on ${host.url}`);
+  // Signal handlers go in before anything is printed: a parent may signal as soon as it sees a line.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     console.log(`Received ${signal}; stopping the Functions host...`);
-    host.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`Error while stopping: ${(err as Error).message}`);
-        process.exit(1);
-      },
-    );
+    // A signal during start-up: stop once start-up finished (or failed).
+    void started
+      .then(
+        (running) => running.close(),
+        () => undefined,
+      )
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`Error while stopping: ${(err as Error).message}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const started = startHost(options);
+  const host = await started;
+  if (stopping) return;
+  console.log('\nFunctions:\n');
+  for (const fn of host.functions) console.log(`  ${fn.name}: ${fn.detail}`);
+  console.log('');
+  if (options.functionKey) console.log('Function keys are enforced (x-functions-key header or ?code=).');
+  console.log(`Functions host listening on ${host.url}`);
 }
 
 main().catch((err: unknown) => {

@@ -1,13 +1,44 @@
 import path from 'path';
 import { PortTakenError } from './ports';
-import { REPO_ROOT, startStack, type RunningStack } from './stack';
+import { REPO_ROOT, startStack, type RunningStack, type StackOptions } from './stack';
+import { parseStartArgs, START_USAGE } from './startArgs';
 
 /** `npm start`: Azurite, the ACS emulator and the Functions host, until Ctrl-C. */
 async function main(): Promise<void> {
+  let options: StackOptions;
+  try {
+    options = parseStartArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`Error: ${(err as Error).message}\n${START_USAGE}`);
+    process.exit(2);
+  }
   console.log('Starting the local stack (Azurite, ACS emulator, Functions host)...');
+  // Handlers go in first: a signal during start-up must still stop the children already started.
+  let stopping = false;
+  const stop = (why: string, code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${why}; stopping...`);
+    starting
+      .then((running) => running.close())
+      .then(
+        () => {
+          console.log('Stopped.');
+          process.exit(code);
+        },
+        (err: unknown) => {
+          console.error(`Error while stopping: ${(err as Error).message}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('Ctrl-C', 0));
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  process.on('SIGHUP', () => stop('SIGHUP', 0));
+  const starting = startStack({ ...options, functionKey: process.env.LOCAL_FUNCTION_KEY || undefined });
   let stack: RunningStack;
   try {
-    stack = await startStack({ functionKey: process.env.LOCAL_FUNCTION_KEY || undefined });
+    stack = await starting;
   } catch (err) {
     const message = err instanceof PortTakenError ? err.message : `Could not start: ${(err as Error).message}`;
     console.error(`\n${message}`);
@@ -35,31 +66,13 @@ async function main(): Promise<void> {
     lines.push('  ACS emulator      not built: run npm run build once the emulator exists');
   }
   lines.push(
-    `  Data              ${path.join(path.relative(process.cwd(), REPO_ROOT) || '.', '.local')}`,
+    `  Data              ${options.dataDir ?? path.join(path.relative(process.cwd(), REPO_ROOT) || '.', '.local')}`,
     '',
     'Press Ctrl-C to stop everything.',
   );
+  if (stopping) return;
   console.log(lines.join('\n'));
 
-  let stopping = false;
-  const stop = (why: string, code: number): void => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${why}; stopping...`);
-    stack.close().then(
-      () => {
-        console.log('Stopped.');
-        process.exit(code);
-      },
-      (err: unknown) => {
-        console.error(`Error while stopping: ${(err as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('Ctrl-C', 0));
-  process.on('SIGTERM', () => stop('SIGTERM', 0));
-  process.on('SIGHUP', () => stop('SIGHUP', 0));
   void stack.crashed.then((what) => stop(what, 1));
 }
 

@@ -4,7 +4,7 @@ import os from 'os';
 import path from 'path';
 import { freePort, PortTakenError } from '../../../localhost/ports';
 import { startStack, type RunningStack } from '../../../localhost/stack';
-import { descendants, eventually, isAlive, REPO_ROOT } from '../../support/processes';
+import { descendants, eventually, exitCode, isAlive, REPO_ROOT, spawnNode } from '../../support/processes';
 
 // npm start's orchestration, driven programmatically on free ports with a temporary data directory.
 describe('local stack (npm start): Azurite + ACS emulator + Functions host', () => {
@@ -83,6 +83,81 @@ describe('local stack: a port already in use', () => {
       expect(descendants(process.pid).filter((pid) => !before.includes(pid))).toEqual([]);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});
+
+describe('npm start (dist/localhost/start.js) as a process', () => {
+  it('prints where everything listens, serves health, and leaves no process behind after Ctrl-C', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
+    const args = [
+      '--data-dir',
+      dataDir,
+      '--blob-port',
+      String(await freePort()),
+      '--queue-port',
+      String(await freePort()),
+      '--table-port',
+      String(await freePort()),
+      '--emulator-port',
+      String(await freePort()),
+      '--functions-port',
+      String(await freePort()),
+    ];
+    const start = spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), args);
+    try {
+      await start.waitFor(/Press Ctrl-C to stop everything/, 60_000);
+      const out = start.output();
+      const url = /Functions host\s+(http:\/\/\S+)/.exec(out)?.[1];
+      expect(out).toMatch(/ACS emulator\s+https:\/\/127\.0\.0\.1:\d+/);
+      expect(out).toContain(`CA certificate: ${path.join(dataDir, 'emulator', 'cert.pem')}`);
+      expect(out).toMatch(/Azurite\s+blob http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1/);
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+      const tree = descendants(start.child.pid as number);
+      expect(tree.length).toBeGreaterThanOrEqual(3);
+      start.child.kill('SIGINT');
+      expect(await exitCode(start.child)).toBe(0);
+      await eventually(
+        () => tree.filter(isAlive),
+        (alive) => alive.length === 0,
+        5000,
+        'children to exit',
+      );
+      expect(start.output()).toContain('Stopped.');
+    } finally {
+      await start.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm start with a port already in use', () => {
+  it('exits 1 with a message naming the port', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
+    const start = spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), [
+      '--data-dir',
+      dataDir,
+      '--blob-port',
+      String(await freePort()),
+      '--queue-port',
+      String(await freePort()),
+      '--table-port',
+      String(await freePort()),
+      '--emulator-port',
+      String(await freePort()),
+      '--functions-port',
+      String(taken),
+    ]);
+    try {
+      expect(await exitCode(start.child)).toBe(1);
+      expect(start.output()).toContain(`Port ${taken} (Functions host) is already in use`);
+    } finally {
+      await start.stop();
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
