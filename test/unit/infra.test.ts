@@ -185,7 +185,15 @@ suite('infra: Bicep compiled to ARM JSON', () => {
       );
     }
     outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-test-'));
-    const build = spawnSync(process.execPath, [bicepScript, '--outdir', outdir], { encoding: 'utf8' });
+    // main.bicepparam reads these from the environment (azd sets them); build with the defaults.
+    const env = { ...process.env };
+    for (const name of Object.keys(env)) {
+      if (/^(AZURE_ENV_NAME|AZURE_LOCATION|AZURE_RESOURCE_GROUP|ACS_.*|DEPLOY_EVENT_SUBSCRIPTION)$/.test(name)) {
+        delete env[name];
+      }
+    }
+    for (const s of SETTINGS) delete env[s.name];
+    const build = spawnSync(process.execPath, [bicepScript, '--outdir', outdir], { encoding: 'utf8', env });
     if (build.status !== 0) {
       throw new Error(`scripts/bicep.js failed (errors or warnings):\n${build.stdout}\n${build.stderr}`);
     }
