@@ -169,6 +169,13 @@ const FORBIDDEN_SETTINGS = [
   'AzureWebJobsStorage',
   'ACS_CONNECTION_STRING',
 ];
+/** main.bicep parameters that become app settings with a default in src/config.ts. */
+const PARAM_FOR_SETTING: Record<string, string> = {
+  archiveContainerName: 'ARCHIVE_CONTAINER',
+  scheduleDispatchCron: 'SCHEDULE_DISPATCH_CRON',
+  archiveCron: 'ARCHIVE_CRON',
+  botDisplayName: 'BOT_DISPLAY_NAME',
+};
 /** Anything that reads or spells out a credential. */
 const KEY_PATTERN = /\blist\w*\(|AccountKey=|accesskey=|SharedAccessSignature|primaryKey|secondaryKey|\bsig=/i;
 
@@ -214,6 +221,11 @@ suite('infra: Bicep compiled to ARM JSON', () => {
     };
     // The first provision must not create the subscription: the function does not exist yet.
     expect(params.parameters.deployEventSubscription?.value).toBe(false);
+    // The parameter file's fallbacks are the app's own defaults.
+    for (const [param, setting] of Object.entries(PARAM_FOR_SETTING)) {
+      const spec = SETTINGS.find((s) => s.name === setting);
+      expect({ param, value: params.parameters[param]?.value }).toEqual({ param, value: spec?.defaultValue });
+    }
   });
 
   it('uses the pinned API version for every resource, and nothing else', () => {
@@ -318,13 +330,7 @@ suite('infra: Bicep compiled to ARM JSON', () => {
       expect(value('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toContain('Authorization=AAD');
 
       // Settings with defaults: main.bicep's parameter default is the app's own default.
-      const fromMain: Record<string, string> = {
-        ARCHIVE_CONTAINER: 'archiveContainerName',
-        SCHEDULE_DISPATCH_CRON: 'scheduleDispatchCron',
-        ARCHIVE_CRON: 'archiveCron',
-        BOT_DISPLAY_NAME: 'botDisplayName',
-      };
-      for (const [setting, mainParam] of Object.entries(fromMain)) {
+      for (const [mainParam, setting] of Object.entries(PARAM_FOR_SETTING)) {
         expect(paramRef(passed(setting))).toBe(mainParam);
         const spec = SETTINGS.find((s) => s.name === setting);
         expect({ setting, value: main.parameters?.[mainParam]?.defaultValue }).toEqual({
