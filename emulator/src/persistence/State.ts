@@ -13,6 +13,16 @@ export class State {
   idempotency = new Map<string, IdempotencyEntry>();
   clock = new MessageClock();
   messageCount = 0;
+  /** one copy of each sender id / display name: 100,000 messages from one user share two strings */
+  private readonly strings = new Map<string, string>();
+
+  intern(s: string | undefined): string | undefined {
+    if (s === undefined || s.length > 256) return s;
+    const hit = this.strings.get(s);
+    if (hit !== undefined) return hit;
+    if (this.strings.size < 100_000) this.strings.set(s, s);
+    return s;
+  }
 
   clear(): void {
     const resourceId = this.resourceId;
