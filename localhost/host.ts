@@ -1,4 +1,6 @@
+import fs from 'fs';
 import type { AddressInfo } from 'net';
+import path from 'path';
 import type { RegisteredFunction } from './coreApi';
 import { compileHttpRoutes } from './httpRoutes';
 import { createHttpServer } from './httpServer';
@@ -7,7 +9,8 @@ import { loadApp, startApp, terminateApp, triggerOf } from './loadApp';
 import { consoleSink, describeError, type LogSink } from './log';
 import { compileQueues, QueueRunner } from './queues';
 import { readHostSettings } from './settings';
-import { compileTimers, TimerRunner } from './timers';
+import { localHostId, ScheduleMonitor } from './scheduleMonitor';
+import { compileTimers, TimerRunner, type TimerInfo } from './timers';
 
 export interface HostOptions {
   appDir: string;
@@ -61,6 +64,31 @@ function summarize(fn: RegisteredFunction, baseUrl: string, routePrefix: string)
   }
 }
 
+function createMonitor(timers: TimerInfo[], appDir: string, sink: LogSink): ScheduleMonitor | undefined {
+  if (!timers.some((t) => t.useMonitor)) return undefined;
+  const connection = process.env.AzureWebJobsStorage;
+  if (!connection) {
+    sink(
+      'warning',
+      'AzureWebJobsStorage is not set: timer schedule status is not kept, so runs missed while stopped are not caught up',
+    );
+    return undefined;
+  }
+  let name = path.basename(appDir);
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { name?: unknown };
+    if (typeof pkg.name === 'string') name = pkg.name;
+  } catch {
+    // the folder name will do
+  }
+  try {
+    return new ScheduleMonitor(connection, localHostId(name));
+  } catch (err) {
+    sink('warning', `Timer schedule status is not kept: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 function listen(server: ReturnType<typeof createHttpServer>, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -91,7 +119,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (app.registry.functions.size === 0) sink('warning', 'No functions were registered by the app');
     const settings = readHostSettings(app.appDir);
     const byName = (name: string): RegisteredFunction => app.registry.functions.get(name) as RegisteredFunction;
-    timers = compileTimers(app).map((info) => new TimerRunner(app, byName(info.name), info, sink));
+    const timerInfos = compileTimers(app);
+    const monitor = createMonitor(timerInfos, app.appDir, sink);
+    timers = timerInfos.map(
+      (info) => new TimerRunner(app, byName(info.name), info, sink, info.useMonitor ? monitor : undefined),
+    );
     queues = compileQueues(app).map((info) => {
       try {
         return new QueueRunner(app, byName(info.name), info, settings.queues, sink);

@@ -3,6 +3,7 @@ import type { RegisteredFunction } from './coreApi';
 import { invoke } from './invoke';
 import { triggerOf, type LoadedApp } from './loadApp';
 import type { LogSink } from './log';
+import type { ScheduleMonitor, ScheduleStatus } from './scheduleMonitor';
 import { resolveSettingRefs } from './settings';
 
 // A tick this much later than scheduled counts as past due.
@@ -15,6 +16,14 @@ export interface TimerInfo {
   expression: string;
   schedule: NcrontabSchedule;
   runOnStartup: boolean;
+  /** Persist schedule status (runtime default: on when occurrences are at least a minute apart). */
+  useMonitor: boolean;
+}
+
+function defaultUseMonitor(schedule: NcrontabSchedule): boolean {
+  const first = schedule.nextRun(new Date());
+  const second = first && schedule.nextRun(first);
+  return !first || !second || second.getTime() - first.getTime() >= 60_000;
 }
 
 /** Resolves and validates every timer schedule; throws naming the function and schedule. */
@@ -32,12 +41,9 @@ export function compileTimers(app: LoadedApp): TimerInfo[] {
       throw new Error(`Function "${name}": schedule '${raw}': ${(err as Error).message}`);
     }
     try {
-      timers.push({
-        name,
-        expression,
-        schedule: parseNcrontab(expression),
-        runOnStartup: binding.runOnStartup === true,
-      });
+      const schedule = parseNcrontab(expression);
+      const useMonitor = typeof binding.useMonitor === 'boolean' ? binding.useMonitor : defaultUseMonitor(schedule);
+      timers.push({ name, expression, schedule, runOnStartup: binding.runOnStartup === true, useMonitor });
     } catch (err) {
       throw new Error(`Function "${name}": invalid schedule '${expression}': ${(err as Error).message}`);
     }
@@ -50,18 +56,50 @@ export class TimerRunner {
   private handle: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private last: Date | undefined;
+  private status: ScheduleStatus | undefined;
+  private monitorCheck: Promise<void> | undefined;
 
   constructor(
     private readonly app: LoadedApp,
     private readonly fn: RegisteredFunction,
     readonly info: TimerInfo,
     private readonly sink: LogSink,
+    /** Only given when the timer uses the monitor and storage is configured. */
+    private readonly monitor?: ScheduleMonitor,
   ) {}
 
   start(): void {
     if (this.info.runOnStartup) this.fire(new Date(), false);
     this.scheduleNext(new Date());
+    if (this.monitor) this.monitorCheck = this.checkPastDue(this.monitor);
+  }
+
+  /** An occurrence missed while no host ran (stored Next is in the past) runs once, with isPastDue. */
+  private async checkPastDue(monitor: ScheduleMonitor): Promise<void> {
+    try {
+      const stored = await monitor.read(this.info.name);
+      const now = new Date();
+      if (stored && Date.parse(stored.Next) < now.getTime()) {
+        this.status = stored;
+        this.sink(
+          'information',
+          `Timer '${this.info.name}' missed its run due at ${stored.Next}; running it now (past due)`,
+        );
+        this.fire(new Date(stored.Next), true);
+      } else if (stored) {
+        this.status = stored;
+      } else {
+        const next = this.info.schedule.nextRun(now);
+        this.status = {
+          Last: '0001-01-01T00:00:00.000Z',
+          Next: (next ?? now).toISOString(),
+          LastUpdated: now.toISOString(),
+        };
+        await monitor.write(this.info.name, this.status);
+      }
+    } catch (err) {
+      this.sink('warning', `Timer '${this.info.name}': schedule status unavailable (${(err as Error).message})`);
+    }
   }
 
   /** Fires now (admin invoke); returns false when a run is already in progress. */
@@ -72,6 +110,7 @@ export class TimerRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.handle) clearTimeout(this.handle);
+    await this.monitorCheck;
     await this.running;
   }
 
@@ -109,19 +148,29 @@ export class TimerRunner {
       );
       return false;
     }
-    const now = new Date();
-    const status = {
-      Last: (this.last ?? scheduled).toISOString(),
-      Next: (this.info.schedule.nextRun(now) ?? now).toISOString(),
-      LastUpdated: now.toISOString(),
+    // Without the monitor the runtime passes no schedule status (null), as here.
+    const input = {
+      Schedule: { AdjustForDST: true },
+      ScheduleStatus: this.monitor ? (this.status ?? null) : null,
+      IsPastDue: isPastDue,
     };
-    this.last = scheduled;
-    const input = { Schedule: { AdjustForDST: true }, ScheduleStatus: status, IsPastDue: isPastDue };
     this.running = invoke(this.app, this.fn, { data: { json: JSON.stringify(input) } }, this.sink)
-      .then(() => undefined)
+      .then(() => this.recordRun(scheduled))
       .finally(() => {
         this.running = undefined;
       });
     return true;
+  }
+
+  private async recordRun(scheduled: Date): Promise<void> {
+    if (!this.monitor) return;
+    const now = new Date();
+    const next = this.info.schedule.nextRun(now) ?? now;
+    this.status = { Last: scheduled.toISOString(), Next: next.toISOString(), LastUpdated: now.toISOString() };
+    try {
+      await this.monitor.write(this.info.name, this.status);
+    } catch (err) {
+      this.sink('warning', `Timer '${this.info.name}': could not save schedule status (${(err as Error).message})`);
+    }
   }
 }
