@@ -1,6 +1,7 @@
 // Flex Consumption plan + Function App (Node 22). The runtime and the code package live in `functionAppConfig`;
-// Flex rejects the classic FUNCTIONS_WORKER_RUNTIME / WEBSITE_RUN_FROM_PACKAGE / WEBSITE_CONTENT* settings, so none
-// are set. Every setting below is one src/config.ts reads (or the host's telemetry settings); none holds a key.
+// Flex does not use (and may reject) the classic FUNCTIONS_WORKER_RUNTIME / WEBSITE_RUN_FROM_PACKAGE / WEBSITE_CONTENT*
+// settings, so none are set. Every setting below is one src/config.ts reads (or the host telemetry settings); none
+// holds a key.
 metadata description = 'Flex Consumption plan and Function App with identity-based storage and the app settings.'
 
 import { tagsType } from 'types.bicep'
