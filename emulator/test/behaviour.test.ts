@@ -359,3 +359,21 @@ describe('thread listing stability', () => {
     expect(ids.filter((id) => !seen.includes(id))).toEqual([]); // none lost
   });
 });
+
+describe('events hook (contract: RunningEmulator.onEvent)', () => {
+  test('a sent message is announced once, after it is stored; unsubscribe stops delivery', async () => {
+    const tid = await newThread();
+    const thread = aliceChat.getChatThreadClient(tid);
+    const events: { eventType: string; data: Record<string, unknown> }[] = [];
+    const off = emu.onEvent((e) => events.push(e));
+    const { id } = await thread.sendMessage({ content: 'announce me' });
+    await new Promise((r) => setImmediate(r));
+    const mine = events.filter((e) => JSON.stringify(e.data).includes(id));
+    // Event Grid delivery is a later item; here only the hook: exactly one thread-level event for this message.
+    expect(mine.filter((e) => e.eventType === 'Microsoft.Communication.ChatMessageReceivedInThread')).toHaveLength(1);
+    off();
+    await thread.sendMessage({ content: 'silent' });
+    await new Promise((r) => setImmediate(r));
+    expect(events.filter((e) => JSON.stringify(e.data).includes('silent'))).toEqual([]);
+  });
+});

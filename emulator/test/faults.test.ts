@@ -7,7 +7,7 @@ import type { TestUser } from './support/clients';
 import { all, chatClient, identityClient, newUser, statusOf } from './support/clients';
 import type { TestEmulator } from './support/emulator';
 import { startTestEmulator } from './support/emulator';
-import { expectChatError } from './support/errors';
+import { expectChatError, expectIdentityError } from './support/errors';
 import { bearerRequest, rawRequest, signedRequest } from './support/http';
 
 // Fault injection observed through the SDK (contract: admin API, FaultSpec) and the SDK retry rules (reference §8).
@@ -302,5 +302,27 @@ describe('admin API', () => {
       await admin.setThrottling(false);
     }
     expect((await admin.state()).throttling).toBe(false);
+  });
+});
+
+describe('injected error shape per surface', () => {
+  test('identity operations get the identity error shape, chat operations the chat shape', async () => {
+    await admin.addFault({ kind: 'status', operation: '*', status: 500, count: 2 });
+    const id = await signedRequest({
+      method: 'POST',
+      url: '/identities?api-version=2023-10-01',
+      base: emu.endpoint,
+      ca: emu.ca,
+      keyB64: emu.accessKey,
+    });
+    expectIdentityError(id, 500);
+    const chat = await bearerRequest({
+      method: 'GET',
+      url: '/chat/threads?api-version=2025-03-15',
+      base: emu.endpoint,
+      ca: emu.ca,
+      token: alice.token,
+    });
+    expectChatError(chat, 500, 'InternalServerError');
   });
 });

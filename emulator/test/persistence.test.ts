@@ -167,3 +167,37 @@ test('a restart after a clean stop keeps edits, deletions, receipts and revocati
   await expect(revokedChat.createChatThread({ topic: 'x' })).rejects.toMatchObject({ statusCode: 401 });
   expect(await stop(second.child)).toBe(0);
 }, 60_000);
+
+test('a createChatThread retried after kill -9 with the same repeatability-request-id returns the same thread', async () => {
+  const loc = join(dir, 'idempotency');
+  const first = await start(loc);
+  const alice = await newUser(identityClient(first));
+  const token = crypto.randomUUID();
+  const a = await chatClient(first, alice.token).createChatThread({ topic: 'once only' }, { idempotencyToken: token });
+  process.kill(first.pid, 'SIGKILL');
+  await killHard(first.child);
+
+  const second = await start(loc);
+  const b = await chatClient(second, alice.token).createChatThread({ topic: 'once only' }, { idempotencyToken: token });
+  expect(b.chatThread?.id).toBe(a.chatThread?.id);
+  expect((await new Admin(second).state()).threads).toBe(1);
+  expect(await stop(second.child)).toBe(0);
+}, 30_000);
+
+test('admin reset is durable: a restart after reset does not bring old state back', async () => {
+  const loc = join(dir, 'reset');
+  const first = await start(loc);
+  const alice = await newUser(identityClient(first));
+  await chatClient(first, alice.token).createChatThread({ topic: 'to be reset' });
+  await new Admin(first).reset();
+  process.kill(first.pid, 'SIGKILL');
+  await killHard(first.child);
+  const second = await start(loc);
+  const state = await new Admin(second).state();
+  expect({ users: state.users, threads: state.threads, messages: state.messages }).toEqual({
+    users: 0,
+    threads: 0,
+    messages: 0,
+  });
+  expect(await stop(second.child)).toBe(0);
+}, 30_000);

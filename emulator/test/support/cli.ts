@@ -25,8 +25,12 @@ const CA = /^CA certificate: (\/.+)$/;
  * Spawns the built CLI and resolves once its three start lines are parsed (contract: CLI). The first three lines
  * must be exactly these, in this order.
  */
-export function spawnCli(args: string[], timeoutMs = 20_000): Promise<CliEmulator> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(
+  args: string[],
+  timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliEmulator> {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const output: string[] = [];
   return new Promise((resolvePromise, reject) => {
     let buffered = '';
