@@ -41,34 +41,31 @@ export class FileJournal implements IJournal {
   constructor(private readonly path: string) {}
 
   async load(): Promise<Change[]> {
-    let text = '';
+    let buf = Buffer.alloc(0);
     try {
-      text = await fsp.readFile(this.path, 'utf8');
+      buf = await fsp.readFile(this.path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const records: Change[] = [];
     let goodBytes = 0;
     let pos = 0;
-    while (pos < text.length) {
-      const nl = text.indexOf('\n', pos);
+    while (pos < buf.length) {
+      const nl = buf.indexOf(10, pos);
       if (nl < 0) break; // torn last line (no newline): dropped below
-      const line = text.slice(pos, nl);
-      if (line.trim() !== '') {
+      if (nl > pos) {
         try {
-          records.push(JSON.parse(line) as Change);
+          records.push(JSON.parse(buf.toString('utf8', pos, nl)) as Change);
         } catch (err) {
           // A bad line followed by more lines is corruption, not a torn write: refuse to guess.
-          if (text.indexOf('\n', nl + 1) >= 0 || text.slice(nl + 1).trim() !== '') {
-            throw new Error(`State journal ${this.path} is corrupt at byte ${Buffer.byteLength(text.slice(0, pos))}`, {
-              cause: err,
-            });
+          if (buf.indexOf(10, nl + 1) >= 0) {
+            throw new Error(`State journal ${this.path} is corrupt at byte ${pos}`, { cause: err });
           }
           break;
         }
       }
       pos = nl + 1;
-      goodBytes = Buffer.byteLength(text.slice(0, pos));
+      goodBytes = pos;
     }
     this.fh = await fsp.open(this.path, 'a+');
     const size = (await this.fh.stat()).size;
