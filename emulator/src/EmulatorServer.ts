@@ -188,13 +188,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const front = new EmulatorServer(services, options.silent ?? false);
   const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => front.handle(req, res));
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8443, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8443, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Leave nothing behind when the port is taken (or the host is wrong).
+    await store.close();
+    if (tls.tempDir) rmSync(tls.tempDir, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new Error(`port ${options.port ?? 8443} on ${host} is already in use`, { cause: err });
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const endpoint = `https://${shownHost}:${port}/`;
