@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { getIdentifierRawId } from '@azure/communication-common';
 import { Admin } from './support/admin';
 import type { TestUser } from './support/clients';
 import { all, chatClient, identityClient, newUser } from './support/clients';
@@ -200,4 +201,118 @@ test('admin reset is durable: a restart after reset does not bring old state bac
     messages: 0,
   });
   expect(await stop(second.child)).toBe(0);
+}, 30_000);
+
+test('kill -9 during a burst of mixed writes (threads, adds, edits, sends) loses no acknowledged effect', async () => {
+  const loc = join(dir, 'mixed');
+  const first = await start(loc);
+  const identity = identityClient(first);
+  const alice = await newUser(identity);
+  const pool = await Promise.all(Array.from({ length: 40 }, () => newUser(identity)));
+  const chat = chatClient(first, alice.token, { retryOptions: { maxRetries: 0 } });
+  const base = (await chat.createChatThread({ topic: 'base' })).chatThread?.id ?? '';
+  const baseThread = chat.getChatThreadClient(base);
+  const seed = await baseThread.sendMessage({ content: 'seed' });
+
+  const ackedThreads: { id: string; topic: string }[] = [];
+  const ackedAdds: string[] = [];
+  const ackedEdits: string[] = [];
+  const ackedSends: string[] = [];
+  let killed = false;
+  const guard = async (fn: () => Promise<void>): Promise<boolean> => {
+    try {
+      await fn();
+      return true;
+    } catch {
+      return !killed;
+    }
+  };
+  const loops = [
+    (async () => {
+      for (let i = 0; !killed; i++) {
+        const topic = `t${i}`;
+        if (
+          !(await guard(async () =>
+            ackedThreads.push({ id: (await chat.createChatThread({ topic })).chatThread?.id ?? '', topic }),
+          ))
+        )
+          return;
+      }
+    })(),
+    (async () => {
+      for (let i = 0; !killed && i < pool.length; i++) {
+        const u = pool[i] as TestUser;
+        if (
+          !(await guard(
+            async () =>
+              void (await baseThread.addParticipants({ participants: [{ id: u.user }] }), ackedAdds.push(u.id)),
+          ))
+        )
+          return;
+      }
+    })(),
+    (async () => {
+      for (let i = 0; !killed; i++) {
+        const content = `edit ${i}`;
+        if (
+          !(await guard(
+            async () => void (await baseThread.updateMessage(seed.id, { content }), ackedEdits.push(content)),
+          ))
+        )
+          return;
+      }
+    })(),
+    ...Array.from({ length: 8 }, async () => {
+      while (!killed) {
+        if (!(await guard(async () => void ackedSends.push((await baseThread.sendMessage({ content: 's' })).id))))
+          return;
+      }
+    }),
+  ];
+  while (ackedSends.length < 150 || ackedThreads.length < 10) await new Promise((r) => setTimeout(r, 5));
+  process.kill(first.pid, 'SIGKILL');
+  killed = true;
+  await killHard(first.child);
+  await Promise.all(loops);
+  const [threads, adds, edits, sends] = [[...ackedThreads], [...ackedAdds], [...ackedEdits], [...ackedSends]];
+
+  const second = await start(loc);
+  const chat2 = chatClient(second, alice.token);
+  const listed = new Map((await all(chat2.listChatThreads())).map((t) => [t.id, t.topic]));
+  expect(threads.filter((t) => listed.get(t.id) !== t.topic)).toEqual([]);
+  const t2 = chat2.getChatThreadClient(base);
+  const members = new Set((await all(t2.listParticipants())).map((p) => getIdentifierRawId(p.id)));
+  expect(adds.filter((id) => !members.has(id))).toEqual([]);
+  const ids = new Set((await all(t2.listMessages({ maxPageSize: 200 }))).map((m) => m.id));
+  expect(sends.filter((id) => !ids.has(id))).toEqual([]);
+  // the last acknowledged edit, or a later unacknowledged one, is what the message says now
+  const content = (await t2.getMessage(seed.id)).content?.message ?? '';
+  const lastAcked = edits.length > 0 ? Number(edits[edits.length - 1]?.split(' ')[1]) : -1;
+  expect(content === 'seed' ? -1 : Number(content.split(' ')[1])).toBeGreaterThanOrEqual(lastAcked);
+  expect(await stop(second.child)).toBe(0);
+}, 60_000);
+
+test('a torn last journal line (kill -9 mid-write) is dropped and the rest is served', async () => {
+  const loc = join(dir, 'torn');
+  const first = await start(loc);
+  const alice = await newUser(identityClient(first));
+  const chat = chatClient(first, alice.token);
+  const tid = (await chat.createChatThread({ topic: 'torn' })).chatThread?.id ?? '';
+  const { id } = await chat.getChatThreadClient(tid).sendMessage({ content: 'kept' });
+  expect(await stop(first.child)).toBe(0);
+  // simulate a write cut short: half a JSON record without its newline, in the state file(s)
+  for (const f of readdirSync(loc).filter((n) => !n.endsWith('.pem'))) {
+    appendFileSync(join(loc, f), '{"t":"messageAdded","threadId":"19:x@thread.v2","id":"99');
+  }
+  const second = await start(loc);
+  const t2 = chatClient(second, alice.token).getChatThreadClient(tid);
+  expect((await t2.getMessage(id)).content?.message).toBe('kept');
+  const next = await t2.sendMessage({ content: 'after repair' });
+  expect((await t2.getMessage(next.id)).content?.message).toBe('after repair');
+  expect(await stop(second.child)).toBe(0);
+  // and the repaired file replays cleanly again
+  const third = await start(loc);
+  const t3 = chatClient(third, alice.token).getChatThreadClient(tid);
+  expect((await t3.getMessage(next.id)).content?.message).toBe('after repair');
+  expect(await stop(third.child)).toBe(0);
 }, 30_000);
