@@ -9,7 +9,7 @@ import { loadApp } from '../localhost/loadApp';
 async function main(): Promise<void> {
   const mode = process.argv[2];
   if (mode === 'functions') {
-    require('@azure/functions');
+    await import('@azure/functions');
   } else if (mode === 'app') {
     const loaded = await loadApp(join(__dirname, '..', '..'), () => undefined);
     if (loaded.registry.functions.size === 0) throw new Error('the app registered no function');

@@ -165,7 +165,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
 function parseStorage(read: (name: string) => string | undefined, problems: string[]): StorageConfig | undefined {
   const connectionString = read('AzureWebJobsStorage');
   if (connectionString) {
-    if (connectionString !== 'UseDevelopmentStorage=true' && !/(^|;)\s*(AccountName|BlobEndpoint)=/i.test(connectionString)) {
+    if (
+      connectionString !== 'UseDevelopmentStorage=true' &&
+      !/(^|;)\s*(AccountName|BlobEndpoint)=/i.test(connectionString)
+    ) {
       problems.push(
         'AzureWebJobsStorage: expected a storage connection string (`UseDevelopmentStorage=true` or `DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…`).',
       );
@@ -222,7 +225,9 @@ function parseAcs(read: (name: string) => string | undefined, problems: string[]
     return undefined;
   }
   if (!/^https:\/\/[^/?#]+\/?$/.test(endpoint)) {
-    problems.push(`ACS_ENDPOINT: "${endpoint}" must be an https URL with no path, e.g. https://<name>.communication.azure.com.`);
+    problems.push(
+      `ACS_ENDPOINT: "${endpoint}" must be an https URL with no path, e.g. https://<name>.communication.azure.com.`,
+    );
     return undefined;
   }
   return { kind: 'managedIdentity', endpoint, clientId: read('AZURE_CLIENT_ID') };

@@ -18,7 +18,9 @@ export interface HealthReport {
 }
 
 export async function checkHealth(probes: readonly DependencyProbe[], timeoutMs = 5_000): Promise<HealthReport> {
-  const results = await Promise.all(probes.map(async (probe) => [probe.name, await runProbe(probe, timeoutMs)] as const));
+  const results = await Promise.all(
+    probes.map(async (probe) => [probe.name, await runProbe(probe, timeoutMs)] as const),
+  );
   const checks = Object.fromEntries(results);
   const down = results.filter(([, r]) => r.status === 'down').map(([name]) => name);
   return { status: down.length === 0 ? 'healthy' : 'unhealthy', checks, down };
@@ -50,7 +52,10 @@ const elapsed = (started: number): number => Math.round(performance.now() - star
 export function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown error';
   const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  const parts = [typeof code === 'string' ? code : undefined, typeof statusCode === 'number' ? `HTTP ${statusCode}` : undefined];
+  const parts = [
+    typeof code === 'string' ? code : undefined,
+    typeof statusCode === 'number' ? `HTTP ${statusCode}` : undefined,
+  ];
   const summary = parts.filter(Boolean).join(', ');
   if (summary) return summary;
   return redactSecrets(error.message).slice(0, 200);

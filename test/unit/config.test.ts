@@ -45,7 +45,11 @@ describe('loadConfig', () => {
       tableServiceUri: azure.AzureWebJobsStorage__tableServiceUri,
       clientId: azure.AzureWebJobsStorage__clientId,
     });
-    expect(config.acs).toEqual({ kind: 'managedIdentity', endpoint: azure.ACS_ENDPOINT, clientId: azure.AZURE_CLIENT_ID });
+    expect(config.acs).toEqual({
+      kind: 'managedIdentity',
+      endpoint: azure.ACS_ENDPOINT,
+      clientId: azure.AZURE_CLIENT_ID,
+    });
   });
 
   it('names every missing required setting at once', () => {

@@ -25,7 +25,10 @@ describe('checkHealth', () => {
   });
 
   it('names the dependencies that are down', async () => {
-    const report = await checkHealth([up('storage'), failing('acs', Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))]);
+    const report = await checkHealth([
+      up('storage'),
+      failing('acs', Object.assign(new Error('x'), { code: 'ECONNREFUSED' })),
+    ]);
     expect(report.status).toBe('unhealthy');
     expect(report.down).toEqual(['acs']);
     expect(report.checks.acs).toMatchObject({ status: 'down', error: 'ECONNREFUSED' });
@@ -41,12 +44,17 @@ describe('checkHealth', () => {
 
 describe('describeFailure', () => {
   it('keeps only code and status of SDK errors', () => {
-    const error = Object.assign(new Error('GET https://x?sig=abc failed'), { code: 'AuthorizationFailure', statusCode: 403 });
+    const error = Object.assign(new Error('GET https://x?sig=abc failed'), {
+      code: 'AuthorizationFailure',
+      statusCode: 403,
+    });
     expect(describeFailure(error)).toBe('AuthorizationFailure, HTTP 403');
   });
 
   it('redacts keys from plain messages', () => {
     expect(describeFailure(new Error('endpoint=https://a/;accesskey=c2VjcmV0'))).not.toContain('c2VjcmV0');
-    expect(redactSecrets('AccountKey=abc;sig=def&code=ghi')).toBe('AccountKey=[redacted];sig=[redacted]&code=[redacted]');
+    expect(redactSecrets('AccountKey=abc;sig=def&code=ghi')).toBe(
+      'AccountKey=[redacted];sig=[redacted]&code=[redacted]',
+    );
   });
 });
