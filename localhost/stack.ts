@@ -4,7 +4,7 @@ import path from 'path';
 import { promisify } from 'util';
 import { spawnAzurite, type RunningAzurite } from './azurite';
 import { emulatorCli, forwardLines, spawnEmulator, type RunningEmulatorProcess } from './emulatorProcess';
-import { ensurePortFree } from './ports';
+import { ensurePortFree, freePort } from './ports';
 import { stopChild, waitForLine } from './processTree';
 
 export interface StackPorts {
@@ -74,6 +74,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const log = options.log ?? ((line: string) => console.log(line));
   const host = options.host ?? '127.0.0.1';
   const ports = { ...DEFAULT_PORTS, ...options.ports };
+  // The emulator needs the host's URL for its webhooks before the host starts, so "any port" is chosen here.
+  if (ports.functions === 0) ports.functions = await freePort(host);
   const appDir = path.resolve(options.appDir ?? REPO_ROOT);
   const dataDir = path.resolve(options.dataDir ?? path.join(REPO_ROOT, '.local'));
   const cli = options.emulator === false ? undefined : emulatorCli(REPO_ROOT);
@@ -115,25 +117,23 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       location: path.join(dataDir, 'azurite'),
     });
     watch(azurite.child, 'Azurite');
-    log(
-      `Azurite:         blob ${azurite.blobEndpoint}  queue ${azurite.queueEndpoint}  table ${azurite.tableEndpoint}`,
-    );
+    log(`Azurite started (data in ${path.join(dataDir, 'azurite')})`);
 
     const hostEnv: NodeJS.ProcessEnv = { ...process.env, AzureWebJobsStorage: azurite.connectionString };
     if (options.functionKey) hostEnv.LOCAL_FUNCTION_KEY = options.functionKey;
     if (cli) {
       const functionsBase = `http://${host}:${ports.functions}`;
       const code = options.functionKey ? `&code=${encodeURIComponent(options.functionKey)}` : '';
-      const webhooks = ports.functions === 0 ? [] : await eventGridFunctions(appDir, hostEnv);
+      const webhooks = (await eventGridFunctions(appDir, hostEnv)).map(
+        (name) => `${functionsBase}/runtime/webhooks/eventgrid?functionName=${name}${code}`,
+      );
       fs.mkdirSync(path.join(dataDir, 'emulator'), { recursive: true });
       emulator = await spawnEmulator({
         cliPath: cli,
         host,
         port: ports.emulator,
         location: path.join(dataDir, 'emulator'),
-        eventWebhooks: webhooks.map(
-          (name) => `${functionsBase}/runtime/webhooks/eventgrid?functionName=${name}${code}`,
-        ),
+        eventWebhooks: webhooks,
         onOutput: prefixed(log, '[emulator]'),
       });
       watch(emulator.child, 'ACS emulator');

@@ -14,13 +14,7 @@ describe('local stack (npm start): Azurite + ACS emulator + Functions host', () 
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
-    const ports = {
-      blob: await freePort(),
-      queue: await freePort(),
-      table: await freePort(),
-      emulator: await freePort(),
-      functions: await freePort(),
-    };
+    const ports = { blob: 0, queue: 0, table: 0, emulator: 0, functions: 0 };
     stack = await startStack({ appDir: REPO_ROOT, dataDir, ports, log: (line) => lines.push(line) });
   });
 
@@ -94,15 +88,15 @@ describe('npm start (dist/localhost/start.js) as a process', () => {
       '--data-dir',
       dataDir,
       '--blob-port',
-      String(await freePort()),
+      '0',
       '--queue-port',
-      String(await freePort()),
+      '0',
       '--table-port',
-      String(await freePort()),
+      '0',
       '--emulator-port',
-      String(await freePort()),
+      '0',
       '--functions-port',
-      String(await freePort()),
+      '0',
     ];
     const start = spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), args);
     try {
@@ -141,13 +135,13 @@ describe('npm start with a port already in use', () => {
       '--data-dir',
       dataDir,
       '--blob-port',
-      String(await freePort()),
+      '0',
       '--queue-port',
-      String(await freePort()),
+      '0',
       '--table-port',
-      String(await freePort()),
+      '0',
       '--emulator-port',
-      String(await freePort()),
+      '0',
       '--functions-port',
       String(taken),
     ]);
@@ -157,6 +151,38 @@ describe('npm start with a port already in use', () => {
     } finally {
       await start.stop();
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local stack: Event Grid wiring', () => {
+  it("points the emulator's event webhooks at the app's eventGrid functions", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-events-'));
+    const lines: string[] = [];
+    const ports = { blob: 0, queue: 0, table: 0, emulator: 0, functions: 0 };
+    const stack = await startStack({
+      appDir: path.join(REPO_ROOT, 'test', 'fixtures', 'http-app'),
+      dataDir,
+      ports,
+      log: (line) => lines.push(line),
+    });
+    try {
+      const webhook = `${stack.functionsUrl}/runtime/webhooks/eventgrid?functionName=onEvent`;
+      expect(lines).toContain(`  Event Grid events go to ${webhook}`);
+      const cmdline = fs.readFileSync(`/proc/${stack.emulator?.child.pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline).toEqual(expect.arrayContaining(['--event-webhook', webhook]));
+      // The webhook answers as Event Grid expects.
+      const res = await fetch(webhook, {
+        method: 'POST',
+        headers: { 'aeg-event-type': 'SubscriptionValidation' },
+        body: JSON.stringify([
+          { id: '1', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', data: { validationCode: 'ok' } },
+        ]),
+      });
+      expect(await res.json()).toEqual({ validationResponse: 'ok' });
+    } finally {
+      await stack.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
