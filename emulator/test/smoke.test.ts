@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 import { ChatClient } from '@azure/communication-chat';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { startEmulator, type RunningEmulator } from '../src';
+import { startEmulator, type EmulatorEvent, type RunningEmulator } from '../src';
 
 // End-to-end smoke test: the real SDKs against the real emulator over HTTPS.
 describe('emulator smoke', () => {
@@ -70,5 +72,65 @@ describe('emulator smoke', () => {
     const bad = emu.connectionString.replace(/accesskey=.*/, `accesskey=${Buffer.from('wrong').toString('base64')}`);
     const identity = new CommunicationIdentityClient(bad, { tlsOptions: { ca } });
     await expect(identity.createUser()).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it('announces state changes on the events hook', async () => {
+    const events: EmulatorEvent[] = [];
+    const off = emu.onEvent((e) => events.push(e));
+    try {
+      const identity = new CommunicationIdentityClient(emu.connectionString, { tlsOptions: { ca } });
+      const alice = await identity.createUserAndToken(['chat']);
+      const chat = chatFor(alice.token);
+      const threadId = (await chat.createChatThread({ topic: 'events' })).chatThread?.id as string;
+      const { id } = await chat.getChatThreadClient(threadId).sendMessage({ content: 'hi' });
+      expect(events.map((e) => e.eventType)).toEqual([
+        'Microsoft.Communication.ChatThreadCreated',
+        'Microsoft.Communication.ChatMessageReceivedInThread',
+      ]);
+      expect(events[1]?.data).toMatchObject({ messageId: id, messageBody: 'hi', threadId });
+    } finally {
+      off();
+    }
+  });
+});
+
+describe('emulator smoke with --location', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'acs-emu-smoke-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves the same users, tokens, threads, messages and certificate after a restart', async () => {
+    const first = await startEmulator({ port: 0, silent: true, location: dir });
+    let token = '';
+    let threadId = '';
+    const cert = readFileSync(first.caCertPath);
+    try {
+      const identity = new CommunicationIdentityClient(first.connectionString, { tlsOptions: { ca: cert } });
+      const alice = await identity.createUserAndToken(['chat']);
+      token = alice.token;
+      const chat = new ChatClient(first.endpoint, new AzureCommunicationTokenCredential(token), {
+        tlsOptions: { ca: cert },
+      });
+      threadId = (await chat.createChatThread({ topic: 'durable' })).chatThread?.id as string;
+      await chat.getChatThreadClient(threadId).sendMessage({ content: 'kept' });
+    } finally {
+      await first.close();
+    }
+    const second = await startEmulator({ port: 0, silent: true, location: dir });
+    try {
+      expect(readFileSync(second.caCertPath).equals(cert)).toBe(true);
+      const chat = new ChatClient(second.endpoint, new AzureCommunicationTokenCredential(token), {
+        tlsOptions: { ca: cert },
+      });
+      const texts: string[] = [];
+      for await (const m of chat.getChatThreadClient(threadId).listMessages()) {
+        if (m.type === 'text') texts.push(m.content?.message ?? '');
+      }
+      expect(texts).toEqual(['kept']);
+    } finally {
+      await second.close();
+    }
   });
 });
