@@ -3,6 +3,7 @@ import type { RegisteredFunction } from './coreApi';
 import { invoke } from './invoke';
 import { triggerOf, type LoadedApp } from './loadApp';
 import type { LogSink } from './log';
+import { retryPolicyOf } from './retry';
 import type { ScheduleMonitor, ScheduleStatus } from './scheduleMonitor';
 import { resolveSettingRefs } from './settings';
 
@@ -58,6 +59,8 @@ export class TimerRunner {
   private stopped = false;
   private status: ScheduleStatus | undefined;
   private monitorCheck: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryWake: (() => void) | undefined;
 
   constructor(
     private readonly app: LoadedApp,
@@ -110,6 +113,9 @@ export class TimerRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.handle) clearTimeout(this.handle);
+    // A pending retry is abandoned at shutdown.
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryWake?.();
     await this.monitorCheck;
     await this.running;
   }
@@ -154,12 +160,33 @@ export class TimerRunner {
       ScheduleStatus: this.monitor ? (this.status ?? null) : null,
       IsPastDue: isPastDue,
     };
-    this.running = invoke(this.app, this.fn, { data: { json: JSON.stringify(input) } }, this.sink)
+    this.running = this.invokeWithRetries(JSON.stringify(input))
       .then(() => this.recordRun(scheduled))
       .finally(() => {
         this.running = undefined;
       });
     return true;
+  }
+
+  /** One run, retried per the function's retry policy (the runtime honours retries for timers). */
+  private async invokeWithRetries(json: string): Promise<void> {
+    const policy = retryPolicyOf(this.fn);
+    for (let retryCount = 0; ; retryCount++) {
+      const retryContext = policy ? { retryCount, maxRetryCount: policy.maxRetryCount } : undefined;
+      const result = await invoke(this.app, this.fn, { data: { json }, retryContext }, this.sink);
+      if (result.ok || !policy || this.stopped) return;
+      if (policy.maxRetryCount !== -1 && retryCount >= policy.maxRetryCount) return;
+      const delay = policy.delayMs(retryCount + 1);
+      const limit = policy.maxRetryCount === -1 ? 'unlimited' : String(policy.maxRetryCount);
+      this.sink(
+        'warning',
+        `Retrying 'Functions.${this.info.name}' (retry ${retryCount + 1} of ${limit}) in ${delay}ms`,
+      );
+      await new Promise<void>((resolve) => {
+        this.retryWake = resolve;
+        this.retryTimer = setTimeout(resolve, delay);
+      });
+    }
   }
 
   private async recordRun(scheduled: Date): Promise<void> {

@@ -52,6 +52,21 @@ describe('local host: timer triggers', () => {
     expect(host.output()).toMatch(/Timer 'slow' is still running; skipping the run due at/);
   });
 
+  it('retries a failing timer per its retry policy, with retryContext', async () => {
+    const records = await eventually(
+      host.records,
+      (r) => r.filter((x) => x.fn === 'flaky').length >= 3,
+      15_000,
+      'three flaky attempts',
+    );
+    const attempts = records.filter((x) => x.fn === 'flaky');
+    expect(attempts.map((x) => x.retryCount)).toEqual([0, 1, 2]);
+    expect(attempts.every((x) => x.maxRetryCount === 3)).toBe(true);
+    expect(host.output()).toContain("Retrying 'Functions.flaky' (retry 1 of 3) in 1000ms");
+    expect(host.output()).toContain("Retrying 'Functions.flaky' (retry 2 of 3) in 1000ms");
+    expect(host.output()).not.toContain('(retry 3 of 3)');
+  });
+
   it('runs a timer now through the admin endpoint', async () => {
     const before = host.records().filter((x) => x.fn === 'startup').length;
     const res = await fetch(`${host.url}/admin/functions/startup`, { method: 'POST', body: '{}' });
