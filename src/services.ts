@@ -6,9 +6,9 @@ import { getConfig } from './config';
 import { createStorageClients } from './storage/clients';
 import type { StorageClients } from './storage/clients';
 
-let storage: StorageClients | undefined;
+let storage: Promise<StorageClients> | undefined;
 
-export function getStorage(): StorageClients {
+export function getStorage(): Promise<StorageClients> {
   storage ??= createStorageClients(getConfig().storage);
   return storage;
 }

@@ -6,7 +6,7 @@ import { acsProbe, storageProbe } from '../health/probes';
 import { getStorage } from '../services';
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const report = await checkHealth([storageProbe(getStorage()), acsProbe(getConfig().acs.endpoint)]);
+  const report = await checkHealth([storageProbe(await getStorage()), acsProbe(getConfig().acs.endpoint)]);
   if (report.status !== 'healthy') context.warn(`Unhealthy: ${report.down.join(', ')} down`);
   return {
     status: report.status === 'healthy' ? 200 : 503,

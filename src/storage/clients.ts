@@ -1,12 +1,13 @@
 /**
  * Azure Storage clients for the app's own state (tables, blobs, queues), built from the storage settings:
  * a connection string locally (Azurite), the service URIs + managed identity in Azure.
+ *
+ * The SDKs are imported on first use, not at module load: they weigh several hundred milliseconds together, and
+ * the Functions worker loads every function module before the host can serve anything (see the cold-start bench).
  */
-import { TableClient, TableServiceClient } from '@azure/data-tables';
-import { DefaultAzureCredential } from '@azure/identity';
-import type { TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
+import type { TableClient, TableServiceClient } from '@azure/data-tables';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { QueueServiceClient } from '@azure/storage-queue';
 import type { StorageConfig } from '../config';
 
 export interface StorageClients {
@@ -16,7 +17,12 @@ export interface StorageClients {
   table(name: string): TableClient;
 }
 
-export function createStorageClients(config: StorageConfig): StorageClients {
+export async function createStorageClients(config: StorageConfig): Promise<StorageClients> {
+  const [{ TableClient, TableServiceClient }, { BlobServiceClient }, { QueueServiceClient }] = await Promise.all([
+    import('@azure/data-tables'),
+    import('@azure/storage-blob'),
+    import('@azure/storage-queue'),
+  ]);
   if (config.kind === 'connectionString') {
     // Azurite speaks plain http; the tables SDK refuses that unless told to (the blob and queue SDKs do not ask).
     const tableOptions = { allowInsecureConnection: usesHttp(config.connectionString) };
@@ -27,9 +33,8 @@ export function createStorageClients(config: StorageConfig): StorageClients {
       table: (name) => TableClient.fromConnectionString(config.connectionString, name, tableOptions),
     };
   }
-  const credential: TokenCredential = new DefaultAzureCredential(
-    config.clientId ? { managedIdentityClientId: config.clientId } : {},
-  );
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  const credential = new DefaultAzureCredential(config.clientId ? { managedIdentityClientId: config.clientId } : {});
   return {
     tables: new TableServiceClient(config.tableServiceUri, credential),
     blobs: new BlobServiceClient(config.blobServiceUri, credential),
