@@ -3,6 +3,7 @@ import { parseCliArgs, USAGE } from './cliArgs';
 import { startHost } from './host';
 import { listFunctions } from './listFunctions';
 import { consoleSink } from './log';
+import { readLocalHttpPort } from './settings';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  const started = startHost(options);
+  const started = startHost({ ...options, port: options.port ?? readLocalHttpPort(options.appDir) ?? 7071 });
   const host = await started;
   if (stopping) return;
   console.log('\nFunctions:\n');

@@ -1,6 +1,7 @@
 export interface CliOptions {
   appDir: string;
-  port: number;
+  /** undefined: local.settings.json Host.LocalHttpPort, else 7071. */
+  port: number | undefined;
   host: string;
   functionKey: string | undefined;
 }
@@ -12,7 +13,7 @@ export const USAGE =
 export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   const options: CliOptions = {
     appDir: process.cwd(),
-    port: 7071,
+    port: undefined,
     host: '127.0.0.1',
     functionKey: env.LOCAL_FUNCTION_KEY || undefined,
   };

@@ -143,6 +143,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       else track(invoke(app, fn, { data: { string: input } }, sink));
       return true;
     };
+    let markReady: () => void = () => undefined;
+    let markFailed: (err: unknown) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      markFailed = reject;
+    });
+    ready.catch(() => undefined);
     server = createHttpServer({
       app,
       sink,
@@ -151,10 +158,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       functionKey: options.functionKey,
       runNonHttp,
       track,
+      ready,
     });
     const port = await listen(server, options.port ?? 7071, host);
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    await startApp(app);
+    // Listening first surfaces a taken port before any app hook runs; requests wait for the hooks.
+    await startApp(app).then(markReady, (err: unknown) => {
+      markFailed(err);
+      throw err;
+    });
     const functions = [...app.registry.functions.values()].map((fn) => summarize(fn, url, settings.routePrefix));
     for (const timer of timers) timer.start();
     for (const queue of queues) queue.start();

@@ -23,6 +23,8 @@ export interface HttpHostContext {
   runNonHttp(name: string, input: string): boolean | 'http';
   /** Keeps a promise alive until shutdown has waited for it. */
   track(work: Promise<unknown>): void;
+  /** Requests wait for this (the appStart hooks) before any function runs. */
+  ready: Promise<void>;
 }
 
 function requestHeaders(req: IncomingMessage): Record<string, string> {
@@ -162,15 +164,17 @@ async function route(ctx: HttpHostContext, req: IncomingMessage, res: ServerResp
 
 export function createHttpServer(ctx: HttpHostContext): http.Server {
   return http.createServer((req, res) => {
-    const work = route(ctx, req, res).catch((err: unknown) => {
-      if (err instanceof BodyTooLargeError) {
-        if (!res.headersSent) sendJson(res, 413, { error: 'Payload Too Large', message: 'body exceeds 100 MB' });
-        return;
-      }
-      ctx.sink('error', `HTTP host error on ${req.method} ${req.url?.split('?')[0]}: ${describeError(err)}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'Internal Server Error' });
-      else res.destroy();
-    });
+    const work = ctx.ready
+      .then(() => route(ctx, req, res))
+      .catch((err: unknown) => {
+        if (err instanceof BodyTooLargeError) {
+          if (!res.headersSent) sendJson(res, 413, { error: 'Payload Too Large', message: 'body exceeds 100 MB' });
+          return;
+        }
+        ctx.sink('error', `HTTP host error on ${req.method} ${req.url?.split('?')[0]}: ${describeError(err)}`);
+        if (!res.headersSent) sendJson(res, 500, { error: 'Internal Server Error' });
+        else res.destroy();
+      });
     ctx.track(work);
   });
 }

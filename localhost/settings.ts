@@ -43,6 +43,18 @@ export function applyLocalSettings(appDir: string, env: NodeJS.ProcessEnv = proc
   return applied;
 }
 
+/** `Host.LocalHttpPort` from local.settings.json, as Core Tools reads it; undefined when absent. */
+export function readLocalHttpPort(appDir: string): number | undefined {
+  const file = path.join(appDir, 'local.settings.json');
+  if (!fs.existsSync(file)) return undefined;
+  const port = asRecord(asRecord(readJson(file)).Host).LocalHttpPort;
+  if (port === undefined) return undefined;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error('local.settings.json Host.LocalHttpPort must be an integer 0-65535');
+  }
+  return port;
+}
+
 /** Parses a .NET TimeSpan `[d.]hh:mm:ss[.fff]` into milliseconds. */
 export function parseTimeSpan(value: string, field: string): number {
   const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,3}))?$/.exec(value.trim());

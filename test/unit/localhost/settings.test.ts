@@ -2,7 +2,13 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { expandBraces, resolveMainGlob } from '../../../localhost/mainGlob';
-import { applyLocalSettings, parseTimeSpan, readHostSettings, resolveSettingRefs } from '../../../localhost/settings';
+import {
+  applyLocalSettings,
+  parseTimeSpan,
+  readHostSettings,
+  readLocalHttpPort,
+  resolveSettingRefs,
+} from '../../../localhost/settings';
 import { parseCliArgs } from '../../../localhost/cliArgs';
 
 function tempDir(files: Record<string, string>): string {
@@ -81,6 +87,14 @@ describe('settings', () => {
     expect(() => readHostSettings(bad)).toThrow("messageEncoding must be 'base64' or 'none'");
   });
 
+  it('reads Host.LocalHttpPort', () => {
+    expect(readLocalHttpPort(tempDir({}))).toBeUndefined();
+    expect(readLocalHttpPort(tempDir({ 'local.settings.json': '{"Host":{"LocalHttpPort":7072}}' }))).toBe(7072);
+    expect(() => readLocalHttpPort(tempDir({ 'local.settings.json': '{"Host":{"LocalHttpPort":"x"}}' }))).toThrow(
+      'Host.LocalHttpPort must be an integer 0-65535',
+    );
+  });
+
   it('parses TimeSpans', () => {
     expect(parseTimeSpan('00:00:30', 'x')).toBe(30_000);
     expect(parseTimeSpan('1.02:03:04.5', 'x')).toBe(((24 + 2) * 60 + 3) * 60_000 + 4500);
@@ -90,7 +104,7 @@ describe('settings', () => {
 
 describe('CLI arguments', () => {
   it('has Core-Tools-like defaults and takes the key from LOCAL_FUNCTION_KEY', () => {
-    expect(parseCliArgs([], {})).toMatchObject({ port: 7071, host: '127.0.0.1', functionKey: undefined });
+    expect(parseCliArgs([], {})).toMatchObject({ port: undefined, host: '127.0.0.1', functionKey: undefined });
     expect(parseCliArgs([], { LOCAL_FUNCTION_KEY: 'k' }).functionKey).toBe('k');
   });
 
