@@ -82,6 +82,7 @@ export async function deleteUser(ctx: RequestContext): Promise<HandlerResult> {
   if (!user) throw Errors.identityNotFound(id);
   // Deleting twice is not an error (the SDK's deleteUser is safe to retry).
   if (user.deletedAt === undefined) await ctx.services.store.commit([{ t: 'userDeleted', id, at: Date.now() }]);
+  else await ctx.services.store.durable();
   return { status: 204 };
 }
 

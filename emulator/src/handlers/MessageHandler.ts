@@ -15,7 +15,7 @@ function visibleMessage(ctx: RequestContext, view: ReadView): StoredMessage {
   const id = param(ctx, 'messageId');
   const i = view.thread.messageIndex.get(id);
   const m = i === undefined ? undefined : view.thread.messages[i];
-  if (!m || m.createdAt < view.from || m.createdAt >= view.until) throw Errors.notFound(`Message '${id}'`);
+  if (!m || m.createdAt < view.from || m.createdAt > view.until) throw Errors.notFound(`Message '${id}'`);
   return m;
 }
 
@@ -69,7 +69,7 @@ export function listChatMessages(ctx: RequestContext): HandlerResult {
   const messages = view.thread.messages;
   let i = Math.min(messages.length, (token?.['s'] ?? messages.length + 1) - 1) - 1;
   // A removed participant's view ends at the removal: skip newer messages (binary search, ids grow with seq).
-  if (view.until !== Number.MAX_SAFE_INTEGER) i = Math.min(i, lastIndexBefore(messages, view.until));
+  if (view.until !== Number.MAX_SAFE_INTEGER) i = Math.min(i, lastIndexUpTo(messages, view.until));
   const value: Record<string, unknown>[] = [];
   let lastSeq = 0;
   for (; i >= 0 && value.length < pageSize; i--) {
@@ -94,12 +94,12 @@ export function listChatMessages(ctx: RequestContext): HandlerResult {
   return { status: 200, body };
 }
 
-function lastIndexBefore(messages: StoredMessage[], until: number): number {
+function lastIndexUpTo(messages: StoredMessage[], until: number): number {
   let lo = 0;
-  let hi = messages.length; // first index with createdAt >= until
+  let hi = messages.length; // first index with createdAt > until
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((messages[mid] as StoredMessage).createdAt < until) lo = mid + 1;
+    if ((messages[mid] as StoredMessage).createdAt <= until) lo = mid + 1;
     else hi = mid;
   }
   return lo - 1;
@@ -120,7 +120,10 @@ export async function updateChatMessage(ctx: RequestContext): Promise<HandlerRes
   const content = optionalString(body, 'content');
   if (content !== undefined) checkContentSize(content);
   const metadata = parseMetadata(body['metadata'], 'metadata', { allowNull: true });
-  if (content === undefined && metadata === undefined) return { status: 204 };
+  if (content === undefined && metadata === undefined) {
+    await ctx.services.store.durable();
+    return { status: 204 };
+  }
   await ctx.services.store.commit([
     {
       t: 'messageEdited',
@@ -140,6 +143,6 @@ export async function deleteChatMessage(ctx: RequestContext): Promise<HandlerRes
     await ctx.services.store.commit([
       { t: 'messageDeleted', threadId: thread.id, messageId: message.id, at: ctx.services.store.state.clock.next() },
     ]);
-  }
+  } else await ctx.services.store.durable();
   return { status: 204 };
 }

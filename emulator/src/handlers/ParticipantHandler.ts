@@ -33,7 +33,7 @@ export async function addChatParticipants(ctx: RequestContext): Promise<HandlerR
     ];
     fixMessageTimes(changes);
     await ctx.services.store.commit(changes);
-  }
+  } else await ctx.services.store.durable();
   return { status: 201, body: invalid.length > 0 ? { invalidParticipants: invalid } : {} };
 }
 
@@ -62,13 +62,14 @@ export async function removeChatParticipant(ctx: RequestContext): Promise<Handle
   const id = parseIdentifier(parseJsonObject(ctx.body, false), 'body');
   const participant = thread.participants.get(id);
   if (!participant) throw Errors.notFound(`Participant '${id}' in this thread`);
-  const at = Date.now();
+  // The removal time is the system message's id: the removed user's history ends exactly there.
+  const at = ctx.services.store.state.clock.next();
   const changes: Change[] = [
     { t: 'participantRemoved', threadId: thread.id, by: ctx.caller, at, participantId: id },
     {
       t: 'messageAdded',
       threadId: thread.id,
-      id: String(ctx.services.store.state.clock.next()),
+      id: String(at),
       type: 'participantRemoved',
       at,
       participants: [participant],

@@ -37,7 +37,10 @@ export async function createChatThread(ctx: RequestContext): Promise<HandlerResu
     if (prior) {
       if (prior.requestHash !== rh) throw Errors.idempotencyConflict();
       const t = state.threads.get(prior.threadId);
-      if (t) return createdResult(ctx, t, prior.invalidParticipants);
+      if (t) {
+        await ctx.services.store.durable();
+        return createdResult(ctx, t, prior.invalidParticipants);
+      }
     }
   }
   const body = parseJsonObject(ctx.body, false);
@@ -156,7 +159,10 @@ export async function updateChatThreadProperties(ctx: RequestContext): Promise<H
     : undefined;
   if (metadata) checkMetadataTotal(mergeMetadata(thread.metadata, metadata), 'metadata');
   const retentionPolicy = ctx.features.retentionPolicy ? parseRetentionPolicy(body['retentionPolicy']) : undefined;
-  if (topic === undefined && metadata === undefined && retentionPolicy === undefined) return { status: 204 };
+  if (topic === undefined && metadata === undefined && retentionPolicy === undefined) {
+    await ctx.services.store.durable();
+    return { status: 204 };
+  }
   const at = Date.now();
   const changes: Change[] = [
     {

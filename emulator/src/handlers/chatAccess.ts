@@ -24,7 +24,7 @@ export function memberThread(ctx: RequestContext): Thread {
 export interface ReadView {
   thread: Thread;
   from: number;
-  /** removed participants see messages created before their removal */
+  /** removed participants see messages up to and including their removal */
   until: number;
 }
 

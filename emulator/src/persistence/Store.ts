@@ -7,6 +7,7 @@ import { newResourceId } from '../model/ids';
 import { applyChange } from './applyChange';
 import type { Change } from './changes';
 import { FileJournal, NullJournal, type IJournal } from './Journal';
+import { acquireLocationLock } from './LocationLock';
 import { State } from './State';
 
 export const JOURNAL_FILE = 'acs-emulator-state.jsonl';
@@ -16,21 +17,32 @@ export const JOURNAL_FILE = 'acs-emulator-state.jsonl';
  * in order), made durable by the journal, then announced on the event hub.
  */
 export class Store {
+  /** settles once every change committed so far is durable */
+  private tail: Promise<void> = Promise.resolve();
+
   private constructor(
     readonly state: State,
     private readonly journal: IJournal,
     private readonly events: EventHub,
+    private readonly unlock: () => void,
   ) {}
 
   static async open(location: string | undefined, events: EventHub): Promise<Store> {
     let journal: IJournal = new NullJournal();
+    let unlock = (): void => undefined;
     if (location !== undefined) {
       mkdirSync(location, { recursive: true });
+      unlock = acquireLocationLock(location);
       journal = new FileJournal(path.join(location, JOURNAL_FILE));
     }
     const state = new State();
-    for (const c of await journal.load()) applyChange(state, c);
-    const store = new Store(state, journal, events);
+    try {
+      for (const c of await journal.load()) applyChange(state, c);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    const store = new Store(state, journal, events, unlock);
     if (state.resourceId === '') await store.commit([{ t: 'init', resourceId: newResourceId() }]);
     return store;
   }
@@ -41,11 +53,25 @@ export class Store {
       applyChange(this.state, c);
       events.push(...toEvents(c, this.state));
     }
-    await this.journal.append(changes);
+    const written = this.journal.append(changes);
+    this.tail = written.catch(() => undefined);
+    await written;
     this.events.publish(events);
   }
 
-  close(): Promise<void> {
-    return this.journal.close();
+  /**
+   * For answers that acknowledge an earlier change without writing (an idempotent replay, deleting what is
+   * already deleted): wait until what they acknowledge is durable. Journal batches complete in order.
+   */
+  durable(): Promise<void> {
+    return this.tail;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.journal.close();
+    } finally {
+      this.unlock();
+    }
   }
 }
