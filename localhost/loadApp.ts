@@ -15,6 +15,8 @@ export interface LoadedApp {
   uninstall(): void;
 }
 
+let loadedOnce = false;
+
 function readMain(appDir: string): string {
   const file = path.join(appDir, 'package.json');
   if (!fs.existsSync(file)) throw new Error(`No package.json in ${appDir}`);
@@ -41,6 +43,10 @@ export function triggerOf(fn: RegisteredFunction): { name: string; binding: RpcB
  * requested (which locks `app.setup`). Call startApp() to run the appStart hooks.
  */
 export async function loadApp(appDir: string, sink: LogSink): Promise<LoadedApp> {
+  // Node caches the app's modules and @azure/functions caches the core API: a second load in the same
+  // process would register nothing. Run one host per process.
+  if (loadedOnce) throw new Error('an app was already loaded in this process; start another process for another host');
+  loadedOnce = true;
   const absDir = path.resolve(appDir);
   const main = readMain(absDir);
   applyLocalSettings(absDir);
