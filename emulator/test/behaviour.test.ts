@@ -377,3 +377,49 @@ describe('events hook (contract: RunningEmulator.onEvent)', () => {
     expect(events.filter((e) => JSON.stringify(e.data).includes('silent'))).toEqual([]);
   });
 });
+
+describe('startTime survives paging (reference §5.1: nextLink must embed all state)', () => {
+  const gap = (): Promise<void> => new Promise((r) => setTimeout(r, 1100)); // wire times are second precision
+
+  test('listMessages({ startTime, maxPageSize: 2 }) returns exactly the messages since startTime', async () => {
+    const tid = await newThread();
+    const thread = aliceChat.getChatThreadClient(tid);
+    for (let i = 0; i < 3; i++) await thread.sendMessage({ content: `old ${i}` });
+    await gap();
+    const cut = new Date();
+    await gap();
+    const fresh: string[] = [];
+    for (let i = 0; i < 5; i++) fresh.push((await thread.sendMessage({ content: `new ${i}` })).id);
+    const pages: string[][] = [];
+    for await (const page of thread.listMessages({ startTime: cut, maxPageSize: 2 }).byPage()) {
+      pages.push(page.map((m) => m.id));
+    }
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual([...fresh].reverse());
+  }, 15_000);
+
+  test('listChatThreads({ startTime, maxPageSize: 1 }) returns exactly the threads active since startTime', async () => {
+    const zed = await newUser(identity);
+    const zedChat = chatClient(emu, zed.token);
+    const before = await pool(
+      [0, 1, 2],
+      1,
+      async (i) => (await zedChat.createChatThread({ topic: `b${i}` })).chatThread?.id ?? '',
+    );
+    await gap();
+    const cut = new Date();
+    await gap();
+    await zedChat.getChatThreadClient(before[1] as string).sendMessage({ content: 'wake up' });
+    const after = await pool(
+      [0, 1],
+      1,
+      async (i) => (await zedChat.createChatThread({ topic: `a${i}` })).chatThread?.id ?? '',
+    );
+    const listed: string[] = [];
+    for await (const page of zedChat.listChatThreads({ startTime: cut, maxPageSize: 1 }).byPage()) {
+      expect(page.length).toBeLessThanOrEqual(1);
+      listed.push(...page.map((t) => t.id));
+    }
+    expect(listed.sort()).toEqual([before[1] as string, ...after].sort());
+  }, 15_000);
+});

@@ -152,3 +152,35 @@ test('close() releases the port', async () => {
   expect(again.endpoint).toBe(emu.endpoint);
   await again.close();
 });
+
+test('NODE_EXTRA_CA_CERTS alone is enough for unmodified SDK code (no tlsOptions)', async () => {
+  const emu = await start([]);
+  // plain SDK usage, exactly as an app would write it; trust comes only from the environment
+  const script = `
+    const { CommunicationIdentityClient } = require('@azure/communication-identity');
+    const { ChatClient } = require('@azure/communication-chat');
+    const { AzureCommunicationTokenCredential } = require('@azure/communication-common');
+    (async () => {
+      const identity = new CommunicationIdentityClient(process.argv[1]);
+      const { token } = await identity.createUserAndToken(['chat']);
+      const chat = new ChatClient(process.argv[2], new AzureCommunicationTokenCredential(token));
+      const res = await chat.createChatThread({ topic: 'env trust' });
+      process.stdout.write(res.chatThread.topic);
+    })().catch((e) => { process.stderr.write(String(e && e.code) + ' ' + String(e)); process.exit(1); });
+  `;
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['-e', script, emu.connectionString, emu.endpoint], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env,
+      cwd: join(__dirname, '..', '..'),
+    });
+  const trusted = run({ ...process.env, NODE_EXTRA_CA_CERTS: emu.caCertPath });
+  expect(trusted.stderr).toBe('');
+  expect(trusted.stdout).toBe('env trust');
+  // and without it the certificate is rejected, so the trust really came from the variable
+  const untrusted = run({ ...process.env, NODE_EXTRA_CA_CERTS: '' });
+  expect(untrusted.status).not.toBe(0);
+  expect(untrusted.stderr).toMatch(/SELF_SIGNED|self.signed|certificate/i);
+  expect(await stop(emu.child)).toBe(0);
+}, 60_000);
