@@ -147,7 +147,7 @@ export const Errors = {
     new AcsError(
       500,
       'InternalServerError',
-      'The change could not be written to the state journal; it was not applied.',
+      'The change could not be written to the state journal, so it is not durable (see the emulator log).',
     ),
 
   // Per-participant errors for invalidParticipants.

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Errors } from '../errors/AcsErrorFactory';
 import type { EmulatorEvent } from '../events/EmulatorEvent';
 import type { EventHub } from '../events/EventHub';
 import { toEvents } from '../events/toEvents';
@@ -55,7 +56,12 @@ export class Store {
     }
     const written = this.journal.append(changes);
     this.tail = written.catch(() => undefined);
-    await written;
+    try {
+      await written;
+    } catch (err) {
+      process.stderr.write(`[acs-emulator] state journal write failed: ${String(err)}\n`);
+      throw Errors.persistenceFailed();
+    }
     this.events.publish(events);
   }
 
