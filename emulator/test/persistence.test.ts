@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Admin } from './support/admin';
 import type { TestUser } from './support/clients';
 import { all, chatClient, identityClient, newUser } from './support/clients';
 import type { CliEmulator } from './support/cli';
-import { killHard, spawnCli, stop } from './support/cli';
+import { CLI_PATH, killHard, spawnCli, stop } from './support/cli';
 
 // Durability (contract: persistence): with --location every acknowledged write survives kill -9, and a restart on the
 // same location serves the same users, tokens, threads, messages and certificate.
@@ -301,7 +302,9 @@ test('a torn last journal line (kill -9 mid-write) is dropped and the rest is se
   const { id } = await chat.getChatThreadClient(tid).sendMessage({ content: 'kept' });
   expect(await stop(first.child)).toBe(0);
   // simulate a write cut short: half a JSON record without its newline, in the state file(s)
-  for (const f of readdirSync(loc).filter((n) => !n.endsWith('.pem'))) {
+  const journals = readdirSync(loc).filter((n) => n.endsWith('.jsonl')); // README: acs-emulator-state.jsonl
+  expect(journals.length).toBeGreaterThan(0);
+  for (const f of journals) {
     appendFileSync(join(loc, f), '{"t":"messageAdded","threadId":"19:x@thread.v2","id":"99');
   }
   const second = await start(loc);
@@ -315,4 +318,28 @@ test('a torn last journal line (kill -9 mid-write) is dropped and the rest is se
   const t3 = chatClient(third, alice.token).getChatThreadClient(tid);
   expect((await t3.getMessage(next.id)).content?.message).toBe('after repair');
   expect(await stop(third.child)).toBe(0);
+}, 30_000);
+
+test('a second emulator on the same --location is refused while the first runs; the first keeps working', async () => {
+  const loc = join(dir, 'locked');
+  const first = await start(loc);
+  const res = spawnSync(
+    process.execPath,
+    [CLI_PATH, '--port', '0', '--location', loc, '--access-key', KEY, '--silent'],
+    {
+      encoding: 'utf8',
+      timeout: 15_000,
+    },
+  );
+  expect(res.status).not.toBe(0);
+  expect(res.status).not.toBeNull();
+  expect(res.stderr).toContain(loc);
+  const alice = await newUser(identityClient(first));
+  await expect(chatClient(first, alice.token).createChatThread({ topic: 'still mine' })).resolves.toHaveProperty(
+    'chatThread',
+  );
+  expect(await stop(first.child)).toBe(0);
+  // a clean stop releases the directory
+  const again = await start(loc);
+  expect(await stop(again.child)).toBe(0);
 }, 30_000);
