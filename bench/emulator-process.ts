@@ -55,12 +55,17 @@ export async function spawnEmulator(extraArgs: string[] = []): Promise<EmulatorC
   return { ...c, endpoint: `${endpoint}/`, connectionString, caCertPath };
 }
 
+/** SIGTERM (a clean close: the emulator removes its lock and temp files), SIGKILL if it lingers. */
 export function stopChild(c: Child): Promise<void> {
   if (c.child.exitCode !== null || c.child.signalCode !== null) return Promise.resolve();
   c.child.removeAllListeners('exit');
   return new Promise((resolve) => {
-    c.child.once('exit', () => resolve());
-    c.child.kill('SIGKILL');
+    const timer = setTimeout(() => c.child.kill('SIGKILL'), 5000);
+    c.child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    c.child.kill('SIGTERM');
   });
 }
 

@@ -5,10 +5,11 @@
  *  3. the same SDK calls (same request shape and payload) against a do-nothing HTTPS server with the same certificate
  *     that answers the same fixed bodies;
  *  4. emulator ÷ do-nothing for each (target ≥ 0.5);
- *  5. RSS of the emulator holding 100,000 messages in one thread (target < 300 MB).
+ *  5. RSS of the emulator holding 100,000 messages in one thread (target < 300 MB);
+ *  6. sendMessage with --location (durable: fsynced before each 201), and 7. the restart that replays 20,000 messages.
  * Rounds alternate emulator and do-nothing server so machine noise hits both alike; medians are reported.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,41 @@ function getText(url: string, ca: Buffer, token: string): Promise<string> {
       .on('error', reject)
       .end();
   });
+}
+
+const DURABLE_MESSAGES = 20_000;
+
+async function measureDurable(
+  dir: string,
+  certPath: string,
+  keyPath: string,
+  ca: Buffer,
+): Promise<{ sendPerSec: number; restartMs: number; journalMb: number }> {
+  const location = join(dir, 'state');
+  const args = ['--cert', certPath, '--key', keyPath, '--location', location];
+  const emu = await spawnEmulator(args);
+  let sendPerSec: number;
+  try {
+    const tlsOptions = { ca };
+    const identity = new CommunicationIdentityClient(emu.connectionString, { tlsOptions });
+    const { token } = await identity.createUserAndToken(['chat']);
+    const chat = new ChatClient(emu.endpoint, new AzureCommunicationTokenCredential(token), { tlsOptions });
+    const threadId = (await chat.createChatThread({ topic: 'durable bench' })).chatThread?.id ?? '';
+    const thread = chat.getChatThreadClient(threadId);
+    await pool(300, CONCURRENCY, () => thread.sendMessage({ content: CONTENT }));
+    sendPerSec = await timeSends(thread);
+    await pool(DURABLE_MESSAGES - 300 - SENDS_PER_ROUND, CONCURRENCY, rawSender(emu.endpoint, ca, token, threadId));
+  } finally {
+    await stopChild(emu);
+  }
+  const journalMb = readdirSync(location)
+    .filter((f) => f.endsWith('.jsonl'))
+    .reduce((sum, f) => sum + statSync(join(location, f)).size / 2 ** 20, 0);
+  const t0 = performance.now();
+  const again = await spawnEmulator(args);
+  const restartMs = performance.now() - t0;
+  await stopChild(again);
+  return { sendPerSec, restartMs, journalMb };
 }
 
 export const emulatorBench: Bench = {
@@ -210,6 +246,10 @@ export const emulatorBench: Bench = {
       await new Promise((r) => setTimeout(r, 2000)); // let the emulator settle (GC) before reading RSS
       const rss = rssMb(emu.pid);
       const peak = rssMb(emu.pid, 'VmHWM');
+      await Promise.all(children.splice(0).map(stopChild)); // free the cores for the durable run
+
+      // (6) the same sends with --location (every 201 fsynced first), and (7) the restart that replays the journal.
+      const durable = await measureDurable(dir, certPath, keyPath, ca);
 
       const sendE = median(emuSend);
       const sendN = median(nullSend);
@@ -250,6 +290,19 @@ export const emulatorBench: Bench = {
           note: `one thread, ${CONTENT.length}-char messages, in memory; target < 300 MB`,
         },
         { name: 'peak RSS (VmHWM)', value: round(peak, 1), unit: 'MB' },
+        {
+          name: 'sendMessage durable (--location)',
+          value: round(durable.sendPerSec, 0),
+          unit: 'msg/s',
+          note: `${SENDS_PER_ROUND} sends, each fsynced before its 201 (group commit)`,
+        },
+        { name: 'durable ÷ in-memory sendMessage', value: round(durable.sendPerSec / sendE), unit: 'ratio' },
+        {
+          name: `restart with ${DURABLE_MESSAGES} messages`,
+          value: round(durable.restartMs, 0),
+          unit: 'ms',
+          note: `spawn to start lines, journal ${round(durable.journalMb, 1)} MB replayed`,
+        },
       ];
     } finally {
       await Promise.all(children.map(stopChild));

@@ -84,13 +84,18 @@ test('kill -9 during a burst of concurrent sends loses no acknowledged message',
           { metadata: { w: String(w), i: String(i) } },
         );
         acked.push(id);
-      } catch {
+      } catch (err) {
         if (killed) return; // in flight at the kill: not acknowledged, so not counted
+        throw err;
       }
     }
   });
   // kill in the middle of the burst, with requests in flight
-  while (acked.length < 300) await new Promise((r) => setTimeout(r, 5));
+  const deadline = Date.now() + 20_000;
+  while (acked.length < 300) {
+    if (Date.now() > deadline) throw new Error(`burst stalled at ${acked.length} acknowledged sends`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
   process.kill(first.pid, 'SIGKILL');
   killed = true;
   await killHard(first.child);
@@ -220,57 +225,45 @@ test('kill -9 during a burst of mixed writes (threads, adds, edits, sends) loses
   const ackedEdits: string[] = [];
   const ackedSends: string[] = [];
   let killed = false;
-  const guard = async (fn: () => Promise<void>): Promise<boolean> => {
-    try {
-      await fn();
-      return true;
-    } catch {
-      return !killed;
+  /** Runs `op` until the kill; an error before the kill is a test failure, after it the loop just ends. */
+  const until = async (op: (i: number) => Promise<void>, limit = Infinity): Promise<void> => {
+    for (let i = 0; !killed && i < limit; i++) {
+      try {
+        await op(i);
+      } catch (err) {
+        if (killed) return;
+        throw err;
+      }
     }
   };
   const loops = [
-    (async () => {
-      for (let i = 0; !killed; i++) {
-        const topic = `t${i}`;
-        if (
-          !(await guard(async () =>
-            ackedThreads.push({ id: (await chat.createChatThread({ topic })).chatThread?.id ?? '', topic }),
-          ))
-        )
-          return;
-      }
-    })(),
-    (async () => {
-      for (let i = 0; !killed && i < pool.length; i++) {
-        const u = pool[i] as TestUser;
-        if (
-          !(await guard(
-            async () =>
-              void (await baseThread.addParticipants({ participants: [{ id: u.user }] }), ackedAdds.push(u.id)),
-          ))
-        )
-          return;
-      }
-    })(),
-    (async () => {
-      for (let i = 0; !killed; i++) {
-        const content = `edit ${i}`;
-        if (
-          !(await guard(
-            async () => void (await baseThread.updateMessage(seed.id, { content }), ackedEdits.push(content)),
-          ))
-        )
-          return;
-      }
-    })(),
-    ...Array.from({ length: 8 }, async () => {
-      while (!killed) {
-        if (!(await guard(async () => void ackedSends.push((await baseThread.sendMessage({ content: 's' })).id))))
-          return;
-      }
+    until(async (i) => {
+      const topic = `t${i}`;
+      const res = await chat.createChatThread({ topic });
+      ackedThreads.push({ id: res.chatThread?.id ?? '', topic });
     }),
+    until(async (i) => {
+      const u = pool[i] as TestUser;
+      await baseThread.addParticipants({ participants: [{ id: u.user }] });
+      ackedAdds.push(u.id);
+    }, pool.length),
+    until(async (i) => {
+      const content = `edit ${i}`;
+      await baseThread.updateMessage(seed.id, { content });
+      ackedEdits.push(content);
+    }),
+    ...Array.from({ length: 8 }, () =>
+      until(async () => {
+        ackedSends.push((await baseThread.sendMessage({ content: 's' })).id);
+      }),
+    ),
   ];
-  while (ackedSends.length < 150 || ackedThreads.length < 10) await new Promise((r) => setTimeout(r, 5));
+  const deadline = Date.now() + 20_000;
+  while (ackedSends.length < 150 || ackedThreads.length < 10) {
+    if (Date.now() > deadline)
+      throw new Error(`burst stalled: ${ackedSends.length} sends, ${ackedThreads.length} threads`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
   process.kill(first.pid, 'SIGKILL');
   killed = true;
   await killHard(first.child);
