@@ -423,3 +423,35 @@ describe('startTime survives paging (reference §5.1: nextLink must embed all st
     expect(listed.sort()).toEqual([before[1] as string, ...after].sort());
   }, 15_000);
 });
+
+describe('identifier model variants on the wire (reference §3.3)', () => {
+  test.each([
+    ['rawId + communicationUser (JS 1.6)', (id: string) => ({ rawId: id, communicationUser: { id } })],
+    ['communicationUser only (older clients)', (id: string) => ({ communicationUser: { id } })],
+    [
+      'kind + rawId + communicationUser (newer clients)',
+      (id: string) => ({ kind: 'communicationUser', rawId: id, communicationUser: { id } }),
+    ],
+  ])('add participant with %s', async (_label, shape) => {
+    const tid = await newThread();
+    const carol = await newUser(identity);
+    const res = await chat('POST', tpath(tid, '/participants/:add'), alice.token, {
+      participants: [{ communicationIdentifier: shape(carol.id) }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.json).toEqual({});
+    const ids = (await all(aliceChat.getChatThreadClient(tid).listParticipants())).map((p) => getIdentifierRawId(p.id));
+    expect(ids).toContain(carol.id);
+    const removed = await chat('POST', tpath(tid, '/participants/:remove'), alice.token, shape(carol.id));
+    expect(removed.status).toBe(204);
+  });
+
+  test('rawId and communicationUser.id that disagree -> 400', async () => {
+    const tid = await newThread();
+    const carol = await newUser(identity);
+    const res = await chat('POST', tpath(tid, '/participants/:add'), alice.token, {
+      participants: [{ communicationIdentifier: { rawId: carol.id, communicationUser: { id: bob.id } } }],
+    });
+    expect(res.status).toBe(400);
+  });
+});
