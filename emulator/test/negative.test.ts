@@ -103,11 +103,11 @@ describe('identity authentication (HMAC)', () => {
 describe('chat authentication (bearer tokens)', () => {
   test('missing Authorization header -> 401', async () => {
     const res = await rawRequest({ method: 'GET', url: `/chat/threads?${API}`, base: emu.endpoint, ca: emu.ca });
-    expect(res.status).toBe(401);
+    expectChatError(res, 401, 'Unauthorized', /Authorization/);
   });
 
   test('not a JWT -> 401', async () => {
-    expect((await chat('GET', `/chat/threads?${API}`, 'garbage')).status).toBe(401);
+    expectChatError(await chat('GET', `/chat/threads?${API}`, 'garbage'), 401, 'InvalidAuthenticationToken');
   });
 
   test('expired token (correctly signed) -> 401', async () => {
@@ -138,7 +138,7 @@ describe('chat authentication (bearer tokens)', () => {
     const { claims } = decodeJwt(alice.token);
     const head = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    expect((await chat('GET', `/chat/threads?${API}`, `${head}.${body}.`)).status).toBe(401);
+    expectChatError(await chat('GET', `/chat/threads?${API}`, `${head}.${body}.`), 401, 'InvalidAuthenticationToken');
   });
 
   test('revoked token -> 401; a token issued right after the revoke works', async () => {
@@ -170,7 +170,7 @@ describe('chat authentication (bearer tokens)', () => {
       ca: emu.ca,
       keyB64: emu.accessKey,
     });
-    expect(res.status).toBe(401);
+    expectChatError(res, 401, 'InvalidAuthenticationToken', /Bearer/);
   });
 });
 
@@ -362,10 +362,10 @@ describe('validation and limits', () => {
 
   test('wrong method -> 405 with Allow', async () => {
     const res = await chat('PUT', tpath(threadId, '/messages'), alice.token, { content: 'x' });
-    expect(res.status).toBe(405);
+    expectChatError(res, 405, 'MethodNotAllowed');
     expect(String(res.headers.allow)).toMatch(/GET/);
     expect(String(res.headers.allow)).toMatch(/POST/);
     const res2 = await chat('DELETE', `/chat/threads?${API}`, alice.token);
-    expect(res2.status).toBe(405);
+    expectChatError(res2, 405, 'MethodNotAllowed');
   });
 });
