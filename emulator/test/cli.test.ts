@@ -191,3 +191,31 @@ test('NODE_EXTRA_CA_CERTS alone is enough for unmodified SDK code (no tlsOptions
   expect(untrusted.stderr).toMatch(/SELF_SIGNED|self.signed|certificate/i);
   expect(await stop(emu.child)).toBe(0);
 }, 60_000);
+
+test('the request log never shows tokens, keys or signatures (only the contract start lines carry the key)', async () => {
+  const key = Buffer.from('log-secrecy-test-key-0123456789').toString('base64');
+  const emu = await spawnCli(['--port', '0', '--access-key', key]); // not --silent: the request log is on
+  children.push(emu);
+  const identity = identityClient(emu);
+  const u = await newUser(identity);
+  const chat = chatClient(emu, u.token);
+  const created = await chat.createChatThread({ topic: 'secret topic' });
+  await chat.getChatThreadClient(created.chatThread?.id ?? '').sendMessage({ content: 'secret content' });
+  const forged = `${u.token.slice(0, -4)}AAAA`;
+  const rejected = await bearerRequest({
+    method: 'GET',
+    url: '/chat/threads?api-version=2025-03-15',
+    base: emu.endpoint,
+    ca: emu.ca,
+    token: forged,
+  });
+  expect(rejected.status).toBe(401);
+  expect(rejected.text).not.toContain(forged); // error bodies do not echo credentials either
+  await new Promise((r) => setTimeout(r, 200)); // let the log lines arrive
+  expect(await stop(emu.child)).toBe(0);
+  const log = emu.output.slice(3).join('\n');
+  expect(log).toMatch(/\/chat\/threads/); // the log is really on
+  for (const secret of [key, u.token, u.token.split('.')[2] ?? '', forged, 'HMAC-SHA256', 'Signature=']) {
+    expect(log).not.toContain(secret);
+  }
+});
