@@ -61,10 +61,10 @@ export function hmacHeaders(
   body: string,
   keyB64: string,
   date = new Date(),
+  pathAndQuery = url.pathname + url.search,
 ): Record<string, string> {
   const contentHash = createHash('sha256').update(body, 'utf8').digest('base64');
   const xMsDate = date.toUTCString();
-  const pathAndQuery = url.pathname + url.search;
   const stringToSign = `${method.toUpperCase()}\n${pathAndQuery}\n${xMsDate};${url.host};${contentHash}`;
   const signature = createHmac('sha256', Buffer.from(keyB64, 'base64')).update(stringToSign, 'utf8').digest('base64');
   return {
