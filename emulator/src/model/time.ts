@@ -1,6 +1,15 @@
 /** Chat timestamps: second precision, UTC `Z` (acs-rest-api.md §6). */
+let lastSecond = -1;
+let lastText = '';
+
 export function chatTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    // Consecutive messages usually share a second: format once.
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** Identity `expiresOn`: 7 fractional digits and `+00:00`, like the service. */

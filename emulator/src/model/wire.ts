@@ -23,7 +23,20 @@ export interface IdentifierModel {
   phoneNumber?: { value: string };
 }
 
+// Rendering a 200-message page repeats the same few identifiers; share one object per id (only ever serialised).
+const identifierCache = new Map<string, IdentifierModel>();
+
 export function identifierModel(rawId: string): IdentifierModel {
+  let model = identifierCache.get(rawId);
+  if (model === undefined) {
+    model = buildIdentifierModel(rawId);
+    if (identifierCache.size >= 50_000) identifierCache.clear();
+    identifierCache.set(rawId, model);
+  }
+  return model;
+}
+
+function buildIdentifierModel(rawId: string): IdentifierModel {
   if (rawId.startsWith('4:')) return { rawId, phoneNumber: { value: rawId.slice(2) } };
   if (isCommunicationUserId(rawId) || rawId === '') return { rawId, communicationUser: { id: rawId } };
   return { rawId, communicationUser: { id: rawId } };
