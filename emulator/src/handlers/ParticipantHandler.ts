@@ -1,6 +1,6 @@
 import { Errors } from '../errors/AcsErrorFactory';
 import { parseJsonObject } from '../http/json';
-import { nextLink, parseIntParam } from '../http/paging';
+import { decodeToken, encodeToken, nextLink, parseIntParam } from '../http/paging';
 import { renderParticipant } from '../model/wire';
 import type { Change } from '../persistence/changes';
 import { classifyParticipants, memberThread, parseIdentifier, parseParticipantList } from './chatAccess';
@@ -37,23 +37,41 @@ export async function addChatParticipants(ctx: RequestContext): Promise<HandlerR
   return { status: 201, body: invalid.length > 0 ? { invalidParticipants: invalid } : {} };
 }
 
+/**
+ * Join order. `skip` applies to the first page; later pages carry a cursor on the join counter, so members
+ * added or removed while a client pages never cause a duplicate or a gap.
+ */
 export function listChatParticipants(ctx: RequestContext): HandlerResult {
   const thread = memberThread(ctx);
   const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_PAGE) ?? DEFAULT_PAGE;
-  const skip = parseIntParam(ctx.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const token = decodeToken(ctx.query, ['j']);
+  const after = token?.['j'] ?? 0;
+  let skip = token ? 0 : (parseIntParam(ctx.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0);
   const value: Record<string, unknown>[] = [];
-  let index = 0;
+  let last = 0;
   let more = false;
   for (const p of thread.participants.values()) {
-    if (index++ < skip) continue;
+    const joined = thread.joined.get(p.id) ?? 0;
+    if (joined <= after) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
     if (value.length === pageSize) {
       more = true;
       break;
     }
     value.push(renderParticipant(p, ctx.features));
+    last = joined;
   }
   const body: Record<string, unknown> = { value };
-  if (more) body['nextLink'] = nextLink(ctx.rawPath, { skip: skip + pageSize, maxPageSize: pageSize }, ctx.apiVersion);
+  if (more) {
+    body['nextLink'] = nextLink(
+      ctx.rawPath,
+      { continuationToken: encodeToken({ j: last }), maxPageSize: pageSize },
+      ctx.apiVersion,
+    );
+  }
   return { status: 200, body };
 }
 

@@ -1,6 +1,6 @@
 import { Errors } from '../errors/AcsErrorFactory';
 import { optionalString, parseJsonObject } from '../http/json';
-import { nextLink, parseIntParam } from '../http/paging';
+import { decodeToken, encodeToken, nextLink, parseIntParam } from '../http/paging';
 import { renderReceipt } from '../model/wire';
 import { MAX_PARTICIPANTS_FOR_RECEIPTS, memberThread } from './chatAccess';
 import type { HandlerResult, RequestContext } from './context';
@@ -23,15 +23,36 @@ export async function sendChatReadReceipt(ctx: RequestContext): Promise<HandlerR
   return { status: 200 };
 }
 
+/** In order of each user's first receipt; like participants, `skip` on the first page and a cursor after it. */
 export function listChatReadReceipts(ctx: RequestContext): HandlerResult {
   const thread = memberThread(ctx);
   const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_PAGE) ?? DEFAULT_PAGE;
-  const skip = parseIntParam(ctx.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-  const all = [...thread.receipts.values()];
-  const value = all.slice(skip, skip + pageSize).map(renderReceipt);
+  const token = decodeToken(ctx.query, ['r']);
+  const after = token?.['r'] ?? 0;
+  let skip = token ? 0 : (parseIntParam(ctx.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0);
+  const value: Record<string, unknown>[] = [];
+  let last = 0;
+  let more = false;
+  for (const r of thread.receipts.values()) {
+    if (r.order <= after) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    if (value.length === pageSize) {
+      more = true;
+      break;
+    }
+    value.push(renderReceipt(r));
+    last = r.order;
+  }
   const body: Record<string, unknown> = { value };
-  if (skip + pageSize < all.length) {
-    body['nextLink'] = nextLink(ctx.rawPath, { skip: skip + pageSize, maxPageSize: pageSize }, ctx.apiVersion);
+  if (more) {
+    body['nextLink'] = nextLink(
+      ctx.rawPath,
+      { continuationToken: encodeToken({ r: last }), maxPageSize: pageSize },
+      ctx.apiVersion,
+    );
   }
   return { status: 200, body };
 }

@@ -47,6 +47,8 @@ export interface ReadReceipt {
   userId: string;
   messageId: string;
   readAt: number;
+  /** position in the thread's receipt list (first receipt of this user); the paging cursor */
+  order: number;
 }
 
 export interface Thread {
@@ -60,6 +62,10 @@ export interface Thread {
   metadata: Metadata | undefined;
   retentionPolicy: RetentionPolicy | undefined;
   participants: Map<string, Participant>;
+  /** participant id -> join counter; Map order of `participants` follows it, so it is a stable paging cursor */
+  joined: Map<string, number>;
+  /** counter behind `joined` and ReadReceipt.order */
+  counter: number;
   /** messages[i].seq === i + 1 */
   messages: StoredMessage[];
   /** message id -> index in `messages` */

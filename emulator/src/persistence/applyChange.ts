@@ -38,6 +38,8 @@ export function applyChange(state: State, c: Change): void {
         metadata: c.metadata,
         retentionPolicy: c.retentionPolicy,
         participants: new Map(),
+        joined: new Map(),
+        counter: 0,
         messages: [],
         messageIndex: new Map(),
         receipts: new Map(),
@@ -124,13 +126,15 @@ export function applyChange(state: State, c: Change): void {
       const p = t.participants.get(c.participantId);
       if (p) t.former.set(c.participantId, { shareHistoryTime: p.shareHistoryTime, removedAt: c.at });
       t.participants.delete(c.participantId);
+      t.joined.delete(c.participantId);
       t.receipts.delete(c.participantId);
       return;
     }
     case 'readReceipt': {
       const t = state.threads.get(c.threadId);
       if (!t) return;
-      t.receipts.set(c.userId, { userId: c.userId, messageId: c.messageId, readAt: c.at });
+      const order = t.receipts.get(c.userId)?.order ?? ++t.counter;
+      t.receipts.set(c.userId, { userId: c.userId, messageId: c.messageId, readAt: c.at, order });
       return;
     }
   }
@@ -138,6 +142,7 @@ export function applyChange(state: State, c: Change): void {
 
 function addParticipant(state: State, t: Thread, p: Participant): void {
   t.participants.set(p.id, p);
+  t.joined.set(p.id, ++t.counter);
   t.former.delete(p.id);
   let set = state.userThreads.get(p.id);
   if (!set) {
