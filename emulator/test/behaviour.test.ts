@@ -448,3 +448,30 @@ describe('identifier model variants on the wire (reference §3.3)', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('participant paging stability', () => {
+  test('listParticipants by pages while members join: every original member exactly once', async () => {
+    const users = await pool(Array.from({ length: 60 }), 16, () => identity.createUser());
+    const tid =
+      (
+        await aliceChat.createChatThread(
+          { topic: 'roster' },
+          { participants: users.slice(0, 30).map((u) => ({ id: u })) },
+        )
+      ).chatThread?.id ?? '';
+    const thread = aliceChat.getChatThreadClient(tid);
+    const original = new Set([alice.id, ...users.slice(0, 30).map((u) => u.communicationUserId)]);
+    const joiners = users.slice(30);
+    let next = 0;
+    const seen: string[] = [];
+    for await (const page of thread.listParticipants({ maxPageSize: 4 }).byPage()) {
+      seen.push(...page.map((p) => getIdentifierRawId(p.id)));
+      // two people join between every page
+      const batch = joiners.slice(next, next + 2);
+      next += 2;
+      if (batch.length > 0) await thread.addParticipants({ participants: batch.map((u) => ({ id: u })) });
+    }
+    expect(seen.filter((id, i) => seen.indexOf(id) !== i)).toEqual([]);
+    expect([...original].filter((id) => !seen.includes(id))).toEqual([]);
+  });
+});
