@@ -248,6 +248,14 @@ describe('admin API', () => {
       keyB64: emu.accessKey,
     });
     expect(signed.status).toBe(200);
+    const wrongSig = await signedRequest({
+      method: 'GET',
+      url: '/admin/state',
+      base: emu.endpoint,
+      ca: emu.ca,
+      keyB64: Buffer.from('some other key').toString('base64'),
+    });
+    expectIdentityError(wrongSig, 401);
     const unsigned = await rawRequest({ method: 'GET', url: '/admin/faults', base: emu.endpoint, ca: emu.ca });
     expect(unsigned.status).toBe(401);
   });

@@ -151,6 +151,16 @@ describe('identity conformance (SDK api-version 2023-10-01)', () => {
     expect(await statusOf(identity.getToken(user, ['chat']))).toBe(404);
   });
 
+  test('deleteUser is idempotent for a deleted user (204) and 404 for one that never existed (README choice)', async () => {
+    const user = await identity.createUser();
+    await identity.deleteUser(user);
+    await expect(identity.deleteUser(user)).resolves.toBeUndefined();
+    const ghost = {
+      communicationUserId: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000002',
+    };
+    expect(await statusOf(identity.deleteUser(ghost))).toBe(404);
+  });
+
   test('getToken for an unknown user -> 404', async () => {
     const ghost = {
       communicationUserId: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000001',
