@@ -13,7 +13,10 @@ const MODES = ['node', 'functions', 'app'] as const;
 type Mode = (typeof MODES)[number];
 
 function sample(mode: Mode): number {
-  const output = execFileSync(process.execPath, [PROBE, mode], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const output = execFileSync(process.execPath, [PROBE, mode], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return Number(output.trim().split('\n').pop());
 }
 
@@ -27,7 +30,12 @@ export const coldStartBench: Bench = {
     const functions = median(samples.functions);
     const app = median(samples.app);
     return [
-      { name: 'empty node process', value: round(node, 1), unit: 'ms', note: `median of ${RUNS}, time from process start` },
+      {
+        name: 'empty node process',
+        value: round(node, 1),
+        unit: 'ms',
+        note: `median of ${RUNS}, time from process start`,
+      },
       { name: 'load @azure/functions', value: round(functions, 1), unit: 'ms' },
       { name: 'load whole app', value: round(app, 1), unit: 'ms', note: 'all modules matched by package.json main' },
       { name: 'app ÷ @azure/functions', value: round(app / functions), unit: 'ratio' },
