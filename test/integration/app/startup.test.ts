@@ -7,13 +7,15 @@ describe('app start-up with bad configuration', () => {
   async function startWith(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
     // Empty values count as missing, and the host does not overwrite variables that are set.
     const child = spawnNode(HOST_CLI, ['--app-dir', REPO_ROOT, '--port', '0'], { env: { ...process.env, ...env } });
+    let timer: NodeJS.Timeout | undefined;
     try {
       const code = await Promise.race([
         exitCode(child.child),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('host kept running')), 30_000)),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('host kept running')), 30_000))),
       ]);
       return { code, output: child.output() };
     } finally {
+      clearTimeout(timer);
       await child.stop();
     }
   }
