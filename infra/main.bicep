@@ -69,7 +69,7 @@ var deploymentContainerName = 'app-package-${functionAppName}'
 var deadLetterContainerName = 'eventgrid-deadletter'
 // Queue and tables the app uses; it also creates them when missing, creating them here makes the first run quiet.
 var queueNames = ['participants-add']
-var tableNames = ['schedules', 'jobs', 'idempotency']
+var tableNames = ['appstate', 'schedules', 'jobs', 'idempotency']
 var botFunctionName = 'acsChatEvents'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {

@@ -62,7 +62,7 @@ resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// Tables: schedules, jobs, idempotency records.
+// Tables: app state (the service user), schedules, jobs, idempotency records.
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, identity.id, storageTableDataContributor)
   scope: storage

@@ -3,10 +3,14 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { getConfig } from '../config';
 import { checkHealth } from '../health/checkHealth';
 import { acsProbe, storageProbe } from '../health/probes';
-import { getStorage } from '../services';
+import { getServiceIdentity, getStorage } from '../services';
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const report = await checkHealth([storageProbe(await getStorage()), acsProbe(getConfig().acs.endpoint)]);
+  const [storage, serviceIdentity] = await Promise.all([getStorage(), getServiceIdentity()]);
+  const report = await checkHealth([
+    storageProbe(storage),
+    acsProbe(getConfig().acs.endpoint, () => serviceIdentity.token()),
+  ]);
   if (report.status !== 'healthy') context.warn(`Unhealthy: ${report.down.join(', ')} down`);
   return {
     status: report.status === 'healthy' ? 200 : 503,

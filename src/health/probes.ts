@@ -18,21 +18,28 @@ export function storageProbe(storage: StorageClients): DependencyProbe {
 }
 
 /**
- * ACS is up when its endpoint answers over TLS (any HTTP status: the request is deliberately unauthenticated).
- * This proves DNS, network and certificate trust without creating anything in ACS.
+ * ACS is up when its endpoint answers over TLS and the app holds a chat token for its service user. The token is
+ * reused until it nears expiry, so most checks cost one unauthenticated round trip; the first one creates the
+ * service user if no instance has yet.
  */
-export function acsProbe(endpoint: string): DependencyProbe {
+export function acsProbe(endpoint: string, chatToken: () => Promise<unknown>): DependencyProbe {
   return {
     name: 'acs',
-    check: (signal) =>
-      new Promise<void>((resolve, reject) => {
-        const req = request(new URL('/', endpoint), { method: 'GET', signal }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.end();
-      }),
+    async check(signal) {
+      await Promise.all([reach(endpoint, signal), chatToken()]);
+    },
   };
+}
+
+/** Any HTTP answer proves DNS, network and certificate trust; the request is deliberately unauthenticated. */
+function reach(endpoint: string, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const req = request(new URL('/', endpoint), { method: 'GET', signal }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

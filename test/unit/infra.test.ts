@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SETTINGS } from '../../src/config';
+import { APP_STATE_TABLE } from '../../src/services';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const bicepScript = path.join(repoRoot, 'scripts', 'bicep.js');
@@ -266,7 +267,7 @@ suite('infra: Bicep compiled to ARM JSON', () => {
     expect(containerNames).toContain("variables('deploymentContainerName')");
     expect(main.variables?.deadLetterContainerName).toBe('eventgrid-deadletter');
     expect(main.variables?.queueNames).toEqual(['participants-add']);
-    expect(main.variables?.tableNames).toEqual(['schedules', 'jobs', 'idempotency']);
+    expect(main.variables?.tableNames).toEqual([APP_STATE_TABLE, 'schedules', 'jobs', 'idempotency']);
   });
 
   it('runs a Flex Consumption Function App on Node 22 with identity-based deployment storage', () => {
