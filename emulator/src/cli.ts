@@ -77,7 +77,7 @@ export function parseArgs(argv: string[]): EmulatorOptions {
   return opts;
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let opts: EmulatorOptions;
   try {
     opts = parseArgs(process.argv.slice(2));
@@ -114,9 +114,12 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI; exits 1 with the reason when start-up fails. Used by `node dist/cli.js` and by bin/. */
+export function run(): void {
   main().catch((err: unknown) => {
     process.stderr.write(`acs-emulator: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) run();
