@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import path from 'path';
 import { stopChild, waitForLine } from './processTree';
+import { spawnSupervised } from './spawnSupervised';
 
 /** Azurite's published development account (documented by Microsoft; not a secret). */
 export const DEV_ACCOUNT = 'devstoreaccount1';
@@ -41,7 +42,6 @@ export function connectionStringFor(blob: string, queue: string, table: string):
 export async function spawnAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const host = options.host ?? '127.0.0.1';
   const args = [
-    azuriteScript(),
     '--blobHost',
     host,
     '--queueHost',
@@ -59,7 +59,7 @@ export async function spawnAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
     ...(options.silent === false ? [] : ['--silent']),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(azuriteScript(), args);
   const timeout = options.startTimeoutMs ?? 30_000;
   const line = (service: string): Promise<RegExpMatchArray> =>
     waitForLine(

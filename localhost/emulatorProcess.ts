@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { stopChild, waitForLine } from './processTree';
+import { spawnSupervised } from './spawnSupervised';
 
 export interface RunningEmulatorProcess {
   child: ChildProcess;
@@ -39,17 +40,9 @@ function forwardLines(child: ChildProcess, onOutput: (line: string) => void): vo
 
 /** Starts the ACS emulator CLI and parses its three start lines (listening URL, connection string, CA path). */
 export async function spawnEmulator(options: EmulatorProcessOptions): Promise<RunningEmulatorProcess> {
-  const args = [
-    options.cliPath,
-    '--host',
-    options.host,
-    '--port',
-    String(options.port),
-    '--location',
-    options.location,
-  ];
+  const args = ['--host', options.host, '--port', String(options.port), '--location', options.location];
   for (const url of options.eventWebhooks) args.push('--event-webhook', url);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(options.cliPath, args);
   const timeout = 30_000;
   try {
     const [listening, connection, ca] = await Promise.all([

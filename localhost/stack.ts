@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'child_process';
+import { execFile, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { promisify } from 'util';
@@ -6,6 +6,7 @@ import { spawnAzurite, type RunningAzurite } from './azurite';
 import { emulatorCli, forwardLines, spawnEmulator, type RunningEmulatorProcess } from './emulatorProcess';
 import { ensurePortFree, freePort } from './ports';
 import { stopChild, waitForLine } from './processTree';
+import { spawnSupervised } from './spawnSupervised';
 
 export interface StackPorts {
   blob: number;
@@ -145,8 +146,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       log('ACS emulator not started (emulator/dist/cli.js is not built); the Functions host runs without it');
     }
 
-    const hostArgs = [HOST_CLI, '--app-dir', appDir, '--port', String(ports.functions), '--host', host];
-    functionsHost = spawn(process.execPath, hostArgs, { env: hostEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const hostArgs = ['--app-dir', appDir, '--port', String(ports.functions), '--host', host];
+    functionsHost = spawnSupervised(HOST_CLI, hostArgs, hostEnv);
     const listening = waitForLine(
       functionsHost,
       /Functions host listening on (http:\/\/\S+)/,

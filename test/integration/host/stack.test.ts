@@ -125,6 +125,36 @@ describe('npm start (dist/localhost/start.js) as a process', () => {
   });
 });
 
+describe('npm start killed without a chance to clean up', () => {
+  it('leaves no process behind after SIGKILL: each child stops itself when its parent is gone', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
+    const ports = ['--blob-port', '--queue-port', '--table-port', '--emulator-port', '--functions-port'];
+    const start = spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), [
+      '--data-dir',
+      dataDir,
+      ...ports.flatMap((flag) => [flag, '0']),
+    ]);
+    let tree: number[] = [];
+    try {
+      await start.waitFor(/Press Ctrl-C to stop everything/, 60_000);
+      tree = descendants(start.child.pid as number);
+      expect(tree.length).toBeGreaterThanOrEqual(3);
+      start.child.kill('SIGKILL');
+      await exitCode(start.child);
+      await eventually(
+        () => tree.filter(isAlive),
+        (alive) => alive.length === 0,
+        15_000,
+        'orphaned children to stop themselves',
+      );
+    } finally {
+      for (const pid of tree.filter(isAlive)) process.kill(pid, 'SIGKILL');
+      await start.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('npm start with a port already in use', () => {
   it('exits 1 with a message naming the port', async () => {
     const blocker = net.createServer();
