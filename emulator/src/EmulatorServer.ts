@@ -9,6 +9,7 @@ import { verifyHmac } from './auth/hmac';
 import { AcsError, Errors, type ErrorSurface } from './errors/AcsErrorFactory';
 import type { EmulatorEvent } from './events/EmulatorEvent';
 import { EventHub } from './events/EventHub';
+import { WebhookDelivery } from './events/WebhookDelivery';
 import { FaultManager, parseFaultSpec, type FaultSpec } from './faults/FaultManager';
 import { Throttler } from './faults/Throttler';
 import type { Handler, HandlerResult, RequestContext, Services } from './handlers/context';
@@ -33,6 +34,7 @@ export interface EmulatorOptions {
   cert?: string;
   key?: string;
   accessKey?: string;
+  /** Event Grid webhook endpoints that receive every chat event (see events/WebhookDelivery.ts). */
   eventWebhooks?: string[];
   silent?: boolean;
   faults?: FaultSpec[];
@@ -173,7 +175,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.cert !== undefined ? { cert: options.cert } : {}),
     ...(options.key !== undefined ? { key: options.key } : {}),
   });
-  const events = new EventHub(options.eventWebhooks ?? []);
+  const events = new EventHub();
+  const delivery = new WebhookDelivery(options.eventWebhooks ?? [], {
+    // Delivery problems are worth seeing even when the request log is off.
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  events.on((event) => delivery.enqueue(event));
   const store = await Store.open(options.location, events);
   const faults = new FaultManager();
   for (const f of faultSpecs) faults.add(f);
@@ -182,6 +189,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults,
     throttler: new Throttler(options.throttling ?? false),
     events,
+    delivery,
     key,
     accessKey,
   };
@@ -217,6 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     onEvent: (listener) => events.on(listener),
     close: () =>
       (closed ??= (async () => {
+        delivery.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -52,7 +52,7 @@ test('without --access-key the well-known dev key is used; without --location th
 
 test('--fault applies a rule from the start; --throttling turns throttling on; --event-webhook is accepted', async () => {
   const fault = JSON.stringify({ kind: 'status', operation: 'CreateChatThread', status: 503, count: 1 });
-  // --event-webhook is accepted and kept for the delivery feature (contract: CLI)
+  // --event-webhook is accepted (delivery itself is covered by eventDelivery.test.ts)
   const emu = await start(['--fault', fault, '--throttling', '--event-webhook', 'https://127.0.0.1:9/hook']);
   const admin = new Admin(emu);
   const state = await admin.state();

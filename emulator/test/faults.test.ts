@@ -230,7 +230,15 @@ describe('admin API', () => {
     expect(s.throttling).toBe(false);
     await admin.reset();
     const after = await admin.state();
-    expect(after).toEqual({ users: 0, threads: 0, messages: 0, participants: 0, faults: [], throttling: false });
+    expect(after).toEqual({
+      users: 0,
+      threads: 0,
+      messages: 0,
+      participants: 0,
+      faults: [],
+      throttling: false,
+      eventDelivery: { delivered: 0, failed: 0, pending: 0 },
+    });
     // after reset the old user is unknown: its token no longer works
     expect(await statusOf(thread.getProperties())).toBe(401);
   });

@@ -34,7 +34,12 @@ export function getState(ctx: RequestContext): HandlerResult {
   const s = ctx.services;
   return {
     status: 200,
-    body: { ...s.store.state.counts(), faults: s.faults.list(), throttling: s.throttler.enabled },
+    body: {
+      ...s.store.state.counts(),
+      faults: s.faults.list(),
+      throttling: s.throttler.enabled,
+      eventDelivery: s.delivery.getStats(),
+    },
   };
 }
 

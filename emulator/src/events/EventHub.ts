@@ -1,10 +1,8 @@
 import type { EmulatorEvent, EventListener } from './EmulatorEvent';
 
-/** The one place state changes are announced. A later feature delivers these to Event Grid webhooks. */
+/** The one place state changes are announced: to `onEvent` listeners and to the webhook deliveries. */
 export class EventHub {
   private readonly listeners = new Set<EventListener>();
-
-  constructor(readonly webhooks: readonly string[] = []) {}
 
   on(listener: EventListener): () => void {
     this.listeners.add(listener);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { WebhookDelivery } from '../events/WebhookDelivery';
 import type { EventHub } from '../events/EventHub';
 import type { FaultManager } from '../faults/FaultManager';
 import type { Throttler } from '../faults/Throttler';
@@ -11,6 +12,8 @@ export interface Services {
   faults: FaultManager;
   throttler: Throttler;
   events: EventHub;
+  /** Event Grid webhook deliveries (empty when no `--event-webhook` is configured). */
+  delivery: WebhookDelivery;
   /** decoded access key: HMAC and token signing key */
   key: Buffer;
   /** the access key as configured (base64) */

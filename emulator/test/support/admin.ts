@@ -8,6 +8,7 @@ export interface AdminState {
   participants: number;
   faults: FaultRule[];
   throttling: boolean;
+  eventDelivery: { delivered: number; failed: number; pending: number };
 }
 
 export type FaultSpec =

@@ -1,9 +1,13 @@
+import { ChatClient } from '@azure/communication-chat';
+import { AzureCommunicationTokenCredential } from '@azure/communication-common';
+import { CommunicationIdentityClient } from '@azure/communication-identity';
 import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
 import { freePort, PortTakenError } from '../../../localhost/ports';
 import { startStack, type RunningStack } from '../../../localhost/stack';
+import { readRecords, tempRecordFile } from '../../support/hostProcess';
 import { descendants, eventually, exitCode, isAlive, REPO_ROOT, spawnNode } from '../../support/processes';
 
 // npm start's orchestration, driven programmatically on free ports with a temporary data directory.
@@ -187,16 +191,18 @@ describe('npm start with a port already in use', () => {
 });
 
 describe('local stack: Event Grid wiring', () => {
-  it("points the emulator's event webhooks at the app's eventGrid functions", async () => {
+  it("points the emulator's event webhooks at the app's eventGrid functions, which receive chat events", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-events-'));
     const lines: string[] = [];
     const ports = { blob: 0, queue: 0, table: 0, emulator: 0, functions: 0 };
+    const recordFile = tempRecordFile('stack-events');
+    process.env.FIXTURE_OUT = recordFile; // inherited by the host, where the fixture's onEvent records what it gets
     const stack = await startStack({
       appDir: path.join(REPO_ROOT, 'test', 'fixtures', 'http-app'),
       dataDir,
       ports,
       log: (line) => lines.push(line),
-    });
+    }).finally(() => delete process.env.FIXTURE_OUT);
     try {
       const webhook = `${stack.functionsUrl}/runtime/webhooks/eventgrid?functionName=onEvent`;
       expect(lines).toContain(`  Event Grid events go to ${webhook}`);
@@ -211,6 +217,25 @@ describe('local stack: Event Grid wiring', () => {
         ]),
       });
       expect(await res.json()).toEqual({ validationResponse: 'ok' });
+
+      // A change made through the SDK reaches the app's eventGrid function through the emulator's delivery.
+      const ca = fs.readFileSync(stack.emulator?.caCertPath ?? '');
+      const identity = new CommunicationIdentityClient(stack.emulator?.connectionString ?? '', { tlsOptions: { ca } });
+      const { token } = await identity.createUserAndToken(['chat']);
+      const chat = new ChatClient(stack.emulator?.endpoint ?? '', new AzureCommunicationTokenCredential(token), {
+        tlsOptions: { ca },
+      });
+      const { chatThread } = await chat.createChatThread({ topic: 'to the bot' });
+      const delivered = await eventually(
+        () => readRecords(recordFile).filter((r) => r.fn === 'onEvent'),
+        (records) => records.length > 0,
+        15_000,
+        'the event to reach the function',
+      );
+      expect(delivered[0]).toMatchObject({
+        eventType: 'Microsoft.Communication.ChatThreadCreated',
+        data: { threadId: chatThread?.id },
+      });
     } finally {
       await stack.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
