@@ -1,12 +1,11 @@
 import { Errors } from '../errors/AcsErrorFactory';
 import { optionalString, parseJsonObject, parseMetadata, parseStrictMetadata } from '../http/json';
-import { decodeToken, encodeToken, nextLink, parseIntParam, parseStartTime } from '../http/paging';
+import { DEFAULT_PAGE_SIZE, decodeToken, encodeToken, nextLink, parseIntParam, parseStartTime } from '../http/paging';
 import type { StoredMessage, Thread } from '../model/types';
 import { renderMessage } from '../model/wire';
 import { checkContentSize, locationOf, memberThread, readableThread, type ReadView } from './chatAccess';
 import { param, type HandlerResult, type RequestContext } from './context';
 
-const DEFAULT_PAGE = 100;
 /** service-limits.md: ListMessages returns at most 200 per page. */
 export const MAX_MESSAGE_PAGE = 200;
 
@@ -62,7 +61,7 @@ export function getChatMessage(ctx: RequestContext): HandlerResult {
  */
 export function listChatMessages(ctx: RequestContext): HandlerResult {
   const view = readableThread(ctx);
-  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_MESSAGE_PAGE) ?? DEFAULT_PAGE;
+  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_MESSAGE_PAGE) ?? DEFAULT_PAGE_SIZE;
   const token = decodeToken(ctx.query, ['s']);
   const startTime = token?.['st'] ?? parseStartTime(ctx.query);
   const floor = Math.max(startTime ?? 0, view.from);

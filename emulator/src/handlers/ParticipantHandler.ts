@@ -1,14 +1,11 @@
 import { Errors } from '../errors/AcsErrorFactory';
 import { parseJsonObject } from '../http/json';
-import { decodeToken, encodeToken, nextLink, parseIntParam } from '../http/paging';
+import { pageByPosition } from '../http/paging';
 import { renderParticipant } from '../model/wire';
 import type { Change } from '../persistence/changes';
 import { classifyParticipants, memberThread, parseIdentifier, parseParticipantList } from './chatAccess';
 import type { HandlerResult, RequestContext } from './context';
 import { fixMessageTimes } from './ThreadHandler';
-
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 250;
 
 export async function addChatParticipants(ctx: RequestContext): Promise<HandlerResult> {
   const thread = memberThread(ctx);
@@ -43,36 +40,13 @@ export async function addChatParticipants(ctx: RequestContext): Promise<HandlerR
  */
 export function listChatParticipants(ctx: RequestContext): HandlerResult {
   const thread = memberThread(ctx);
-  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_PAGE) ?? DEFAULT_PAGE;
-  const token = decodeToken(ctx.query, ['j']);
-  const after = token?.['j'] ?? 0;
-  let skip = token ? 0 : (parseIntParam(ctx.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0);
-  const value: Record<string, unknown>[] = [];
-  let last = 0;
-  let more = false;
-  for (const p of thread.participants.values()) {
-    const joined = thread.joined.get(p.id) ?? 0;
-    if (joined <= after) continue;
-    if (skip > 0) {
-      skip--;
-      continue;
-    }
-    if (value.length === pageSize) {
-      more = true;
-      break;
-    }
-    value.push(renderParticipant(p, ctx.features));
-    last = joined;
-  }
-  const body: Record<string, unknown> = { value };
-  if (more) {
-    body['nextLink'] = nextLink(
-      ctx.rawPath,
-      { continuationToken: encodeToken({ j: last }), maxPageSize: pageSize },
-      ctx.apiVersion,
-    );
-  }
-  return { status: 200, body };
+  return pageByPosition(
+    ctx,
+    thread.participants.values(),
+    (p) => thread.joined.get(p.id) ?? 0,
+    (p) => renderParticipant(p, ctx.features),
+    'j',
+  );
 }
 
 export async function removeChatParticipant(ctx: RequestContext): Promise<HandlerResult> {

@@ -1,12 +1,9 @@
 import { Errors } from '../errors/AcsErrorFactory';
 import { optionalString, parseJsonObject } from '../http/json';
-import { decodeToken, encodeToken, nextLink, parseIntParam } from '../http/paging';
+import { pageByPosition } from '../http/paging';
 import { renderReceipt } from '../model/wire';
 import { MAX_PARTICIPANTS_FOR_RECEIPTS, memberThread } from './chatAccess';
 import type { HandlerResult, RequestContext } from './context';
-
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 250;
 
 export async function sendChatReadReceipt(ctx: RequestContext): Promise<HandlerResult> {
   const thread = memberThread(ctx);
@@ -26,35 +23,7 @@ export async function sendChatReadReceipt(ctx: RequestContext): Promise<HandlerR
 /** In order of each user's first receipt; like participants, `skip` on the first page and a cursor after it. */
 export function listChatReadReceipts(ctx: RequestContext): HandlerResult {
   const thread = memberThread(ctx);
-  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_PAGE) ?? DEFAULT_PAGE;
-  const token = decodeToken(ctx.query, ['r']);
-  const after = token?.['r'] ?? 0;
-  let skip = token ? 0 : (parseIntParam(ctx.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0);
-  const value: Record<string, unknown>[] = [];
-  let last = 0;
-  let more = false;
-  for (const r of thread.receipts.values()) {
-    if (r.order <= after) continue;
-    if (skip > 0) {
-      skip--;
-      continue;
-    }
-    if (value.length === pageSize) {
-      more = true;
-      break;
-    }
-    value.push(renderReceipt(r));
-    last = r.order;
-  }
-  const body: Record<string, unknown> = { value };
-  if (more) {
-    body['nextLink'] = nextLink(
-      ctx.rawPath,
-      { continuationToken: encodeToken({ r: last }), maxPageSize: pageSize },
-      ctx.apiVersion,
-    );
-  }
-  return { status: 200, body };
+  return pageByPosition(ctx, thread.receipts.values(), (r) => r.order, renderReceipt, 'r');
 }
 
 export function sendTypingNotification(ctx: RequestContext): HandlerResult {

@@ -1,6 +1,14 @@
 import { Errors } from '../errors/AcsErrorFactory';
 import { optionalString, parseJsonObject, parseMetadata, parseStrictMetadata } from '../http/json';
-import { decodeToken, encodeToken, nextLink, parseIntParam, parseStartTime } from '../http/paging';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  decodeToken,
+  encodeToken,
+  nextLink,
+  parseIntParam,
+  parseStartTime,
+} from '../http/paging';
 import { newThreadId, sha256Hex } from '../model/ids';
 import type { Participant, Thread } from '../model/types';
 import { renderThread, renderThreadItem } from '../model/wire';
@@ -17,9 +25,6 @@ import {
   locationOf,
 } from './chatAccess';
 import type { HandlerResult, RequestContext } from './context';
-
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 250;
 
 function createdResult(ctx: RequestContext, thread: Thread, invalid: unknown[]): HandlerResult {
   const body: Record<string, unknown> = { chatThread: renderThread(thread, ctx.features) };
@@ -111,7 +116,7 @@ export function fixMessageTimes(changes: Change[]): void {
 
 export function listChatThreads(ctx: RequestContext): HandlerResult {
   const state = ctx.services.store.state;
-  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_PAGE) ?? DEFAULT_PAGE;
+  const pageSize = parseIntParam(ctx.query, 'maxPageSize', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
   const startTime = parseStartTime(ctx.query);
   const token = decodeToken(ctx.query, ['o']);
   const before = token?.['o'] ?? Number.MAX_SAFE_INTEGER;

@@ -54,3 +54,54 @@ export function nextLink(rawPath: string, params: Record<string, string | number
   q.set('api-version', apiVersion);
   return `${rawPath}?${q.toString()}`;
 }
+
+export const DEFAULT_PAGE_SIZE = 100;
+/** Page-size bound for lists whose service maximum is undocumented (threads, participants, receipts). */
+export const MAX_PAGE_SIZE = 250;
+
+interface PagedRequest {
+  query: URLSearchParams;
+  rawPath: string;
+  apiVersion: string;
+}
+
+/**
+ * One page of a list kept in a stable order where each item has an increasing position. `skip` applies to the
+ * first page; later pages carry a cursor on the position (under `cursorKey` in the token), so items added or
+ * removed while a client pages never cause a duplicate or a gap.
+ */
+export function pageByPosition<T>(
+  req: PagedRequest,
+  items: Iterable<T>,
+  positionOf: (item: T) => number,
+  render: (item: T) => Record<string, unknown>,
+  cursorKey: string,
+): { status: 200; body: Record<string, unknown> } {
+  const pageSize = parseIntParam(req.query, 'maxPageSize', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+  const token = decodeToken(req.query, [cursorKey]);
+  const after = token?.[cursorKey] ?? 0;
+  let skip = token ? 0 : (parseIntParam(req.query, 'skip', 0, Number.MAX_SAFE_INTEGER) ?? 0);
+  const value: Record<string, unknown>[] = [];
+  let last = 0;
+  let more = false;
+  for (const item of items) {
+    const position = positionOf(item);
+    if (position <= after) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    if (value.length === pageSize) {
+      more = true;
+      break;
+    }
+    value.push(render(item));
+    last = position;
+  }
+  const body: Record<string, unknown> = { value };
+  if (more) {
+    const continuationToken = encodeToken({ [cursorKey]: last });
+    body['nextLink'] = nextLink(req.rawPath, { continuationToken, maxPageSize: pageSize }, req.apiVersion);
+  }
+  return { status: 200, body };
+}
