@@ -85,24 +85,17 @@ describe('local stack: a port already in use', () => {
   });
 });
 
+/** `npm start`'s process (dist/localhost/start.js) on free ports and a scratch data directory. */
+function spawnStart(dataDir: string, ports: Record<string, string> = {}): ReturnType<typeof spawnNode> {
+  const flags = ['--blob-port', '--queue-port', '--table-port', '--emulator-port', '--functions-port'];
+  const args = flags.flatMap((flag) => [flag, ports[flag] ?? '0']);
+  return spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), ['--data-dir', dataDir, ...args]);
+}
+
 describe('npm start (dist/localhost/start.js) as a process', () => {
   it('prints where everything listens, serves health, and leaves no process behind after Ctrl-C', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
-    const args = [
-      '--data-dir',
-      dataDir,
-      '--blob-port',
-      '0',
-      '--queue-port',
-      '0',
-      '--table-port',
-      '0',
-      '--emulator-port',
-      '0',
-      '--functions-port',
-      '0',
-    ];
-    const start = spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), args);
+    const start = spawnStart(dataDir);
     try {
       await start.waitFor(/Press Ctrl-C to stop everything/, 60_000);
       const out = start.output();
@@ -132,12 +125,7 @@ describe('npm start (dist/localhost/start.js) as a process', () => {
 describe('npm start killed without a chance to clean up', () => {
   it('leaves no process behind after SIGKILL: each child stops itself when its parent is gone', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
-    const ports = ['--blob-port', '--queue-port', '--table-port', '--emulator-port', '--functions-port'];
-    const start = spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), [
-      '--data-dir',
-      dataDir,
-      ...ports.flatMap((flag) => [flag, '0']),
-    ]);
+    const start = spawnStart(dataDir);
     let tree: number[] = [];
     try {
       await start.waitFor(/Press Ctrl-C to stop everything/, 60_000);
@@ -165,20 +153,7 @@ describe('npm start with a port already in use', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const taken = (blocker.address() as net.AddressInfo).port;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
-    const start = spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), [
-      '--data-dir',
-      dataDir,
-      '--blob-port',
-      '0',
-      '--queue-port',
-      '0',
-      '--table-port',
-      '0',
-      '--emulator-port',
-      '0',
-      '--functions-port',
-      String(taken),
-    ]);
+    const start = spawnStart(dataDir, { '--functions-port': String(taken) });
     try {
       expect(await exitCode(start.child)).toBe(1);
       expect(start.output()).toContain(`Port ${taken} (Functions host) is already in use`);
