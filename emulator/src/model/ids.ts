@@ -50,6 +50,11 @@ export class MessageClock {
     return this.last;
   }
 
+  /** The last value handed out or observed (a snapshot stores it so ids keep increasing after a restart). */
+  get value(): number {
+    return this.last;
+  }
+
   observe(value: number): void {
     if (value > this.last) this.last = value;
   }

@@ -7,11 +7,41 @@ import { toEvents } from '../events/toEvents';
 import { newResourceId } from '../model/ids';
 import { applyChange } from './applyChange';
 import type { Change } from './changes';
-import { FileJournal, NullJournal, type IJournal } from './Journal';
+import { DEFAULT_COMPACT_BYTES, FileJournal, NullJournal, type IJournal, type JournalRecord } from './Journal';
 import { acquireLocationLock } from './LocationLock';
+import { applySnapshotRecord, isSnapshotRecord, snapshotLines, snapshotSize } from './snapshot';
 import { State } from './State';
 
 export const JOURNAL_FILE = 'acs-emulator-state.jsonl';
+
+/** Test-only: online compaction threshold in bytes (default 64 MiB). */
+export const COMPACT_BYTES_ENV = 'ACS_EMULATOR_COMPACT_BYTES';
+
+/** Start-up compaction pays off past this size when the history is over twice the live state. */
+const STARTUP_COMPACT_BYTES = 1024 * 1024;
+
+function compactBytes(): number {
+  const n = Number(process.env[COMPACT_BYTES_ENV]);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_COMPACT_BYTES;
+}
+
+/**
+ * Start-up rule: rewrite the journal when it holds a reset (everything before it is dead), or when it is over
+ * 1 MiB and has more than twice the lines a snapshot of the live state needs.
+ */
+export function shouldCompactAtStart(records: JournalRecord[], bytes: number, state: State): boolean {
+  if (records.some((r) => r.t === 'reset')) return true;
+  return bytes > STARTUP_COMPACT_BYTES && records.length > 2 * snapshotSize(state);
+}
+
+/** Rebuilds the state from journal records (a snapshot, then changes). */
+export function replay(records: JournalRecord[], state = new State()): State {
+  for (const r of records) {
+    if (isSnapshotRecord(r)) applySnapshotRecord(state, r);
+    else applyChange(state, r);
+  }
+  return state;
+}
 
 /**
  * Every state change goes through commit(): applied to memory at once (so ids and sequence numbers are assigned
@@ -30,19 +60,24 @@ export class Store {
 
   static async open(location: string | undefined, events: EventHub): Promise<Store> {
     let journal: IJournal = new NullJournal();
+    let file: FileJournal | undefined;
     let unlock = (): void => undefined;
     if (location !== undefined) {
       mkdirSync(location, { recursive: true });
       unlock = acquireLocationLock(location);
-      journal = new FileJournal(path.join(location, JOURNAL_FILE));
+      journal = file = new FileJournal(path.join(location, JOURNAL_FILE), compactBytes());
     }
     const state = new State();
     try {
-      for (const c of await journal.load()) applyChange(state, c);
+      const records = await journal.load();
+      replay(records, state);
+      if (file && shouldCompactAtStart(records, file.size, state)) await file.compact(snapshotLines(state));
     } catch (err) {
+      await journal.close().catch(() => undefined);
       unlock();
       throw err;
     }
+    journal.compactOnline(() => snapshotLines(state));
     const store = new Store(state, journal, events, unlock);
     if (state.resourceId === '') await store.commit([{ t: 'init', resourceId: newResourceId() }]);
     return store;
