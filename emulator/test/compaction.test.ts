@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatClient, ChatThreadClient } from '@azure/communication-chat';
@@ -97,111 +106,165 @@ async function sendSome(thread: ChatThreadClient, n: number, prefix: string): Pr
   return ids;
 }
 
-test('a restart compacts the journal and the API shows exactly the same state', async () => {
-  const loc = join(dir, 'equivalence');
+test.each([
+  { label: 'compacted at restart', env: {}, online: false },
+  { label: 'compacted online every few KiB, then at restart', env: { [COMPACT_BYTES_ENV]: '2048' }, online: true },
+])(
+  'the API shows exactly the same state after a restart ($label)',
+  async ({ env, online }) => {
+    const loc = join(dir, `equivalence-${online ? 'online' : 'restart'}`);
+    const journalPath = join(loc, JOURNAL_FILE);
+    const first = await start(loc, env);
+    const identity = identityClient(first);
+
+    // history that a reset makes dead weight
+    const ghost = await newUser(identity);
+    const ghostThread = await chatClient(first, ghost.token).createChatThread({ topic: 'before reset' });
+    await sendSome(chatClient(first, ghost.token).getChatThreadClient(ghostThread.chatThread?.id ?? ''), 150, 'old');
+    await new Admin(first).reset();
+
+    const [alice, bob, carol, dave, erin] = (await Promise.all(Array.from({ length: 5 }, () => newUser(identity)))) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    await identity.revokeTokens(dave.user);
+    await identity.deleteUser(erin.user);
+    const aliceChat = chatClient(first, alice.token);
+    const idemToken = crypto.randomUUID();
+    const created = await aliceChat.createChatThread(
+      { topic: 'main' },
+      {
+        participants: [{ id: bob.user, displayName: 'Bob' }, { id: carol.user }],
+        metadata: { team: 'blue', drop: 'me' },
+        idempotencyToken: idemToken,
+      },
+    );
+    const mainId = created.chatThread?.id ?? '';
+    const main = aliceChat.getChatThreadClient(mainId);
+    const sent = await sendSome(main, 20, 'm');
+    await main.updateMessage(sent[3] ?? '', { content: 'edited', metadata: { i: 'e' } });
+    await main.deleteMessage(sent[5] ?? '');
+    await main.removeParticipant(bob.user);
+    await main.addParticipants({ participants: [{ id: dave.user, displayName: 'Dave', metadata: { role: 'x' } }] });
+    await main.addParticipants({ participants: [{ id: bob.user, displayName: 'Bob again' }] });
+    await main.updateProperties({ topic: 'main v2', metadata: { team: 'red' } });
+    await main.sendReadReceipt({ chatMessageId: sent[10] ?? '' });
+    const carolMain = chatClient(first, carol.token).getChatThreadClient(mainId);
+    await carolMain.sendMessage({ content: 'from carol' }, { senderDisplayName: 'Carol' });
+    await carolMain.sendReadReceipt({ chatMessageId: sent[2] ?? '' });
+    await main.sendReadReceipt({ chatMessageId: sent[12] ?? '' });
+
+    const doomed = await aliceChat.createChatThread({ topic: 'doomed' }, { participants: [{ id: carol.user }] });
+    await sendSome(aliceChat.getChatThreadClient(doomed.chatThread?.id ?? ''), 30, 'd');
+    await aliceChat.deleteChatThread(doomed.chatThread?.id ?? '');
+    const side = await aliceChat.createChatThread({ topic: 'side' }, { participants: [{ id: bob.user }] });
+    const sideSent = await sendSome(aliceChat.getChatThreadClient(side.chatThread?.id ?? ''), 5, 's');
+
+    const before = { alice: await apiView(aliceChat), carol: await apiView(chatClient(first, carol.token)) };
+    const stateBefore = await new Admin(first).state();
+    expect(await stop(first.child)).toBe(0);
+    const sizeBefore = statSync(journalPath).size;
+    const replayedBefore = await replayed(journalPath);
+    // online: the journal was already rewritten while the workload ran (it starts with a snapshot)
+    expect(readFileSync(journalPath, 'utf8').startsWith('{"t":"snap"')).toBe(online);
+
+    const second = await start(loc);
+    // the start-up rewrite replays to exactly the state the whole history replays to
+    expect(statSync(journalPath).size).toBeLessThan(sizeBefore); // the reset is still in it either way
+    expect(await replayed(journalPath)).toEqual(replayedBefore);
+    expect(readFileSync(journalPath, 'utf8')).not.toContain('"t":"reset"');
+    expect(existsSync(`${journalPath}.compacting`)).toBe(false);
+
+    const aliceChat2 = chatClient(second, alice.token);
+    expect(await apiView(aliceChat2)).toEqual(before.alice);
+    expect(await apiView(chatClient(second, carol.token))).toEqual(before.carol);
+    const stateAfter = await new Admin(second).state();
+    expect({ ...stateAfter, eventDelivery: undefined }).toEqual({ ...stateBefore, eventDelivery: undefined });
+
+    // the idempotent create replays the same thread, the revoked token stays refused
+    const again = await aliceChat2.createChatThread(
+      { topic: 'main' },
+      {
+        participants: [{ id: bob.user, displayName: 'Bob' }, { id: carol.user }],
+        metadata: { team: 'blue', drop: 'me' },
+        idempotencyToken: idemToken,
+      },
+    );
+    expect(again.chatThread?.id).toBe(mainId);
+    const daveChat = chatClient(second, dave.token, { retryOptions: { maxRetries: 0 } });
+    await expect(daveChat.createChatThread({ topic: 'x' })).rejects.toMatchObject({ statusCode: 401 });
+    await expect(identityClient(second).getToken(erin.user, ['chat'])).rejects.toMatchObject({ statusCode: 404 });
+
+    // ids and sequence ids continue after the snapshot without colliding
+    const maxId = [...sent, ...sideSent].reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
+    const main2 = aliceChat2.getChatThreadClient(mainId);
+    const next = await main2.sendMessage({ content: 'after compaction' });
+    expect(BigInt(next.id) > BigInt(maxId)).toBe(true);
+    const messages = await all(main2.listMessages());
+    expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
+    const seqs = messages.map((m) => Number(m.sequenceId)).sort((a, b) => a - b);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(await stop(second.child)).toBe(0);
+
+    // snapshot + appended changes replay too, and a journal without dead history is not rewritten again
+    const sizeCompacted = statSync(journalPath).size;
+    const third = await start(loc);
+    expect(statSync(journalPath).size).toBe(sizeCompacted);
+    expect(
+      (await chatClient(third, alice.token).getChatThreadClient(mainId).getMessage(next.id)).content?.message,
+    ).toBe('after compaction');
+    expect(await stop(third.child)).toBe(0);
+  },
+  120_000,
+);
+
+test('past 1 MiB, a journal holding over twice what the live state needs is rewritten at start; a smaller one is not', async () => {
+  const loc = join(dir, 'size-rule');
   const journalPath = join(loc, JOURNAL_FILE);
   const first = await start(loc);
-  const identity = identityClient(first);
-
-  // history that a reset makes dead weight
-  const ghost = await newUser(identity);
-  const ghostThread = await chatClient(first, ghost.token).createChatThread({ topic: 'before reset' });
-  await sendSome(chatClient(first, ghost.token).getChatThreadClient(ghostThread.chatThread?.id ?? ''), 150, 'old');
-  await new Admin(first).reset();
-
-  const [alice, bob, carol, dave, erin] = (await Promise.all(Array.from({ length: 5 }, () => newUser(identity)))) as [
-    TestUser,
-    TestUser,
-    TestUser,
-    TestUser,
-    TestUser,
-  ];
-  await identity.revokeTokens(dave.user);
-  await identity.deleteUser(erin.user);
-  const aliceChat = chatClient(first, alice.token);
-  const idemToken = crypto.randomUUID();
-  const created = await aliceChat.createChatThread(
-    { topic: 'main' },
-    {
-      participants: [{ id: bob.user, displayName: 'Bob' }, { id: carol.user }],
-      metadata: { team: 'blue', drop: 'me' },
-      idempotencyToken: idemToken,
-    },
-  );
-  const mainId = created.chatThread?.id ?? '';
-  const main = aliceChat.getChatThreadClient(mainId);
-  const sent = await sendSome(main, 20, 'm');
-  await main.updateMessage(sent[3] ?? '', { content: 'edited', metadata: { i: 'e' } });
-  await main.deleteMessage(sent[5] ?? '');
-  await main.removeParticipant(bob.user);
-  await main.addParticipants({ participants: [{ id: dave.user, displayName: 'Dave', metadata: { role: 'x' } }] });
-  await main.addParticipants({ participants: [{ id: bob.user, displayName: 'Bob again' }] });
-  await main.updateProperties({ topic: 'main v2', metadata: { team: 'red' } });
-  await main.sendReadReceipt({ chatMessageId: sent[10] ?? '' });
-  const carolMain = chatClient(first, carol.token).getChatThreadClient(mainId);
-  await carolMain.sendMessage({ content: 'from carol' }, { senderDisplayName: 'Carol' });
-  await carolMain.sendReadReceipt({ chatMessageId: sent[2] ?? '' });
-  await main.sendReadReceipt({ chatMessageId: sent[12] ?? '' });
-
-  const doomed = await aliceChat.createChatThread({ topic: 'doomed' }, { participants: [{ id: carol.user }] });
-  await sendSome(aliceChat.getChatThreadClient(doomed.chatThread?.id ?? ''), 30, 'd');
-  await aliceChat.deleteChatThread(doomed.chatThread?.id ?? '');
-  const side = await aliceChat.createChatThread({ topic: 'side' }, { participants: [{ id: bob.user }] });
-  const sideSent = await sendSome(aliceChat.getChatThreadClient(side.chatThread?.id ?? ''), 5, 's');
-
-  const before = { alice: await apiView(aliceChat), carol: await apiView(chatClient(first, carol.token)) };
-  const stateBefore = await new Admin(first).state();
+  const alice = await newUser(identityClient(first));
+  const chat = chatClient(first, alice.token);
+  const tid = (await chat.createChatThread({ topic: 'edits' })).chatThread?.id ?? '';
+  const { id } = await chat.getChatThreadClient(tid).sendMessage({ content: 'v0' });
   expect(await stop(first.child)).toBe(0);
-  const sizeBefore = statSync(journalPath).size;
-  const replayedBefore = await replayed(journalPath);
 
+  // history an edit-heavy client would leave: many edits of one message (written as the emulator writes them)
+  const at = Number(id) + 1;
+  const edits = (from: number, count: number): string =>
+    Array.from({ length: count }, (_, i) =>
+      JSON.stringify({
+        t: 'messageEdited',
+        threadId: tid,
+        messageId: id,
+        at: at + from + i,
+        content: `v${from + i + 1}`,
+      }),
+    ).join('\n') + '\n';
+  appendFileSync(journalPath, edits(0, 1000));
+  const small = statSync(journalPath).size;
+  expect(small).toBeLessThan(1024 * 1024);
   const second = await start(loc);
-  // the start-up rewrite replays to exactly the state the whole history replays to
-  expect(statSync(journalPath).size).toBeLessThan(sizeBefore);
-  expect(await replayed(journalPath)).toEqual(replayedBefore);
-  expect(readFileSync(journalPath, 'utf8')).not.toContain('"t":"reset"');
-  expect(existsSync(`${journalPath}.compacting`)).toBe(false);
-
-  const aliceChat2 = chatClient(second, alice.token);
-  expect(await apiView(aliceChat2)).toEqual(before.alice);
-  expect(await apiView(chatClient(second, carol.token))).toEqual(before.carol);
-  const stateAfter = await new Admin(second).state();
-  expect({ ...stateAfter, eventDelivery: undefined }).toEqual({ ...stateBefore, eventDelivery: undefined });
-
-  // the idempotent create replays the same thread, the revoked token stays refused
-  const again = await aliceChat2.createChatThread(
-    { topic: 'main' },
-    {
-      participants: [{ id: bob.user, displayName: 'Bob' }, { id: carol.user }],
-      metadata: { team: 'blue', drop: 'me' },
-      idempotencyToken: idemToken,
-    },
-  );
-  expect(again.chatThread?.id).toBe(mainId);
-  const daveChat = chatClient(second, dave.token, { retryOptions: { maxRetries: 0 } });
-  await expect(daveChat.createChatThread({ topic: 'x' })).rejects.toMatchObject({ statusCode: 401 });
-  await expect(identityClient(second).getToken(erin.user, ['chat'])).rejects.toMatchObject({ statusCode: 404 });
-
-  // ids and sequence ids continue after the snapshot without colliding
-  const maxId = [...sent, ...sideSent].reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
-  const main2 = aliceChat2.getChatThreadClient(mainId);
-  const next = await main2.sendMessage({ content: 'after compaction' });
-  expect(BigInt(next.id) > BigInt(maxId)).toBe(true);
-  const messages = await all(main2.listMessages());
-  expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
-  const seqs = messages.map((m) => Number(m.sequenceId)).sort((a, b) => a - b);
-  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  expect(statSync(journalPath).size).toBe(small); // under 1 MiB: left alone
   expect(await stop(second.child)).toBe(0);
 
-  // snapshot + appended changes replay too, and a journal without dead history is not rewritten again
-  const sizeCompacted = statSync(journalPath).size;
+  let count = 1000;
+  while (statSync(journalPath).size <= 1024 * 1024) {
+    appendFileSync(journalPath, edits(count, 1000));
+    count += 1000;
+  }
+  const big = statSync(journalPath).size;
+  const replayedBig = await replayed(journalPath);
   const third = await start(loc);
-  expect(statSync(journalPath).size).toBe(sizeCompacted);
-  expect((await chatClient(third, alice.token).getChatThreadClient(mainId).getMessage(next.id)).content?.message).toBe(
-    'after compaction',
-  );
+  expect(statSync(journalPath).size).toBeLessThan(big / 100);
+  expect(await replayed(journalPath)).toEqual(replayedBig);
+  const m = await chatClient(third, alice.token).getChatThreadClient(tid).getMessage(id);
+  expect(m.content?.message).toBe(`v${count}`);
+  expect(m.editedOn?.getTime()).toBe(Math.floor((at + count - 1) / 1000) * 1000); // rendered in whole seconds
   expect(await stop(third.child)).toBe(0);
-}, 120_000);
+}, 60_000);
 
 type KillMoment = 'while the temp file is being written' | 'right after a swap' | 'after the third swap';
 
