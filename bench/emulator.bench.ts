@@ -7,7 +7,8 @@
  *  4. emulator ÷ do-nothing for each (target ≥ 0.5);
  *  5. RSS of the emulator holding 100,000 messages in one thread (target < 300 MB);
  *  6. sendMessage with --location (durable: fsynced before each 201) against in-memory, interleaved, and
- *  7. the restart that replays a 20,000-message journal.
+ *  7. the restart that replays a 20,000-message journal;
+ *  8. the restart of a journal full of dead history before and after the start-up compaction rewrote it.
  * Rounds alternate emulator and do-nothing server so machine noise hits both alike; medians are reported.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
 import type { Child, EmulatorChild } from './emulator-process';
 import { rssMb, spawnEmulator, spawnNode, stopChild } from './emulator-process';
+import { COMPACTION_MESSAGES, measureCompaction } from './emulator-compaction';
 import type { Bench, BenchResult } from './harness';
 import { median, round } from './harness';
 
@@ -263,6 +265,8 @@ export const emulatorBench: Bench = {
 
       // (6) the same sends with --location (every 201 fsynced first), and (7) the restart that replays the journal.
       const durable = await measureDurable(dir, certPath, keyPath, ca);
+      // (8) restart before vs after compaction
+      const compaction = await measureCompaction(dir, ['--cert', certPath, '--key', keyPath]);
 
       const sendE = median(emuSend);
       const sendN = median(nullSend);
@@ -321,6 +325,18 @@ export const emulatorBench: Bench = {
           value: round(durable.restartMs, 0),
           unit: 'ms',
           note: `spawn to start lines, journal ${round(durable.journalMb, 1)} MB replayed`,
+        },
+        {
+          name: `restart with ${COMPACTION_MESSAGES} messages + dead history`,
+          value: round(compaction.beforeMs, 0),
+          unit: 'ms',
+          note: `journal ${round(compaction.beforeMb, 1)} MB (also ${COMPACTION_MESSAGES} in a deleted thread and ${COMPACTION_MESSAGES} edits): replayed, then compacted`,
+        },
+        {
+          name: `restart with ${COMPACTION_MESSAGES} messages after compaction`,
+          value: round(compaction.afterMs, 0),
+          unit: 'ms',
+          note: `journal ${round(compaction.afterMb, 1)} MB snapshot`,
         },
       ];
     } finally {

@@ -34,10 +34,44 @@ export type SnapshotRecord =
       fm: [string, { shareHistoryTime: number; removedAt: number }][];
       last?: number;
     }
-  /** one message of the thread with ordinal `o`, in sequence order */
-  | { t: 'sMsg'; o: number; m: Omit<StoredMessage, 'seq'> }
+  /** one message of the thread with ordinal `o`, in sequence order (a tuple: short to write, quick to build) */
+  | { t: 'sMsg'; o: number; m: MessageTuple }
   | { t: 'sUserThreads'; id: string; o: number[] }
   | { t: 'sIdem'; k: string; e: IdempotencyEntry };
+
+/** StoredMessage without `seq` (its position gives it); JSON writes an absent field as null. */
+type Opt<T> = T | null | undefined;
+type MessageTuple = [
+  id: string,
+  type: StoredMessage['type'],
+  createdAt: number,
+  version: number,
+  senderId: Opt<string>,
+  senderDisplayName: Opt<string>,
+  content: Opt<string>,
+  participants: Opt<Participant[]>,
+  initiatorId: Opt<string>,
+  metadata: Opt<Metadata>,
+  editedAt: Opt<number>,
+  deletedAt: Opt<number>,
+];
+
+function toTuple(m: StoredMessage): MessageTuple {
+  return [
+    m.id,
+    m.type,
+    m.createdAt,
+    m.version,
+    m.senderId,
+    m.senderDisplayName,
+    m.content,
+    m.participants,
+    m.initiatorId,
+    m.metadata,
+    m.editedAt,
+    m.deletedAt,
+  ];
+}
 
 const SNAPSHOT_TYPES = new Set(['snap', 'sUser', 'sThread', 'sMsg', 'sUserThreads', 'sIdem']);
 
@@ -78,10 +112,7 @@ export function snapshotLines(state: State): string[] {
       last: t.lastMessageAt,
     });
     if (t.deletedAt !== undefined) continue;
-    for (const m of t.messages) {
-      const { seq: _seq, ...rest } = m;
-      put({ t: 'sMsg', o: t.ordinal, m: rest });
-    }
+    for (const m of t.messages) put({ t: 'sMsg', o: t.ordinal, m: toTuple(m) });
   }
   for (const [id, set] of state.userThreads) put({ t: 'sUserThreads', id, o: [...set] });
   for (const [k, e] of state.idempotency) put({ t: 'sIdem', k, e });
@@ -128,21 +159,21 @@ export function applySnapshotRecord(state: State, r: SnapshotRecord): void {
     case 'sMsg': {
       const t = state.threadList[r.o];
       if (!t) throw new Error(`snapshot message for unknown thread ordinal ${r.o}`);
-      const m = r.m;
+      const [id, type, createdAt, version, sender, name, content, participants, initiator, md, edited, deleted] = r.m;
       const msg: StoredMessage = {
-        id: m.id,
+        id,
         seq: t.messages.length + 1,
-        type: m.type,
-        createdAt: m.createdAt,
-        version: m.version,
-        senderId: state.intern(m.senderId),
-        senderDisplayName: state.intern(m.senderDisplayName),
-        content: m.content,
-        participants: m.participants,
-        initiatorId: m.initiatorId,
-        metadata: m.metadata,
-        editedAt: m.editedAt,
-        deletedAt: m.deletedAt,
+        type,
+        createdAt,
+        version,
+        senderId: state.intern(sender ?? undefined),
+        senderDisplayName: state.intern(name ?? undefined),
+        content: content ?? undefined,
+        participants: participants ?? undefined,
+        initiatorId: initiator ?? undefined,
+        metadata: md ?? undefined,
+        editedAt: edited ?? undefined,
+        deletedAt: deleted ?? undefined,
       };
       t.messageIndex.set(msg.id, t.messages.length);
       t.messages.push(msg);
