@@ -18,6 +18,17 @@ describe('identity conformance (SDK api-version 2023-10-01)', () => {
     await emu?.close();
   });
 
+  /** `POST /identities/{id}/:issueAccessToken` signed like the SDK, to see the wire the SDK hides. */
+  const issueTokenRaw = (userId: string, body: object): ReturnType<typeof signedRequest> =>
+    signedRequest({
+      method: 'POST',
+      url: `/identities/${encodeURIComponent(userId)}/:issueAccessToken?api-version=2023-10-01`,
+      base: emu.endpoint,
+      ca: emu.ca,
+      keyB64: emu.accessKey,
+      body,
+    });
+
   const RAW_ID = /^8:acs:[0-9a-f-]{36}_[0-9a-f-]+$/;
 
   test('createUser returns an 8:acs: raw id and the wire body has identity only (no accessToken)', async () => {
@@ -99,14 +110,7 @@ describe('identity conformance (SDK api-version 2023-10-01)', () => {
 
   test('out-of-range expiry: error body names the field and the range', async () => {
     const user = await identity.createUser();
-    const res = await signedRequest({
-      method: 'POST',
-      url: `/identities/${encodeURIComponent(user.communicationUserId)}/:issueAccessToken?api-version=2023-10-01`,
-      base: emu.endpoint,
-      ca: emu.ca,
-      keyB64: emu.accessKey,
-      body: { scopes: ['chat'], expiresInMinutes: 59 },
-    });
+    const res = await issueTokenRaw(user.communicationUserId, { scopes: ['chat'], expiresInMinutes: 59 });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/expiresInMinutes/);
     expect(res.text).toMatch(/60/);
@@ -115,14 +119,7 @@ describe('identity conformance (SDK api-version 2023-10-01)', () => {
 
   test('getToken wire: issueAccessToken returns {token, expiresOn} with status 200', async () => {
     const user = await identity.createUser();
-    const res = await signedRequest({
-      method: 'POST',
-      url: `/identities/${encodeURIComponent(user.communicationUserId)}/:issueAccessToken?api-version=2023-10-01`,
-      base: emu.endpoint,
-      ca: emu.ca,
-      keyB64: emu.accessKey,
-      body: { scopes: ['chat'] },
-    });
+    const res = await issueTokenRaw(user.communicationUserId, { scopes: ['chat'] });
     expect(res.status).toBe(200);
     const body = res.json as { token: string; expiresOn: string };
     expect(typeof body.token).toBe('string');
@@ -131,14 +128,7 @@ describe('identity conformance (SDK api-version 2023-10-01)', () => {
 
   test('unknown scope -> 400', async () => {
     const user = await identity.createUser();
-    const res = await signedRequest({
-      method: 'POST',
-      url: `/identities/${encodeURIComponent(user.communicationUserId)}/:issueAccessToken?api-version=2023-10-01`,
-      base: emu.endpoint,
-      ca: emu.ca,
-      keyB64: emu.accessKey,
-      body: { scopes: ['superpowers'] },
-    });
+    const res = await issueTokenRaw(user.communicationUserId, { scopes: ['superpowers'] });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/scopes/i);
   });

@@ -26,6 +26,12 @@ import {
 } from './chatAccess';
 import type { HandlerResult, RequestContext } from './context';
 
+/** The `topicUpdated` system message the service posts when a thread is created or its topic changes. */
+function topicUpdatedMessage(ctx: RequestContext, threadId: string, topic: string, at: number): Change {
+  const id = String(ctx.services.store.state.clock.next());
+  return { t: 'messageAdded', threadId, id, type: 'topicUpdated', at, content: topic, initiator: ctx.caller };
+}
+
 function createdResult(ctx: RequestContext, thread: Thread, invalid: unknown[]): HandlerResult {
   const body: Record<string, unknown> = { chatThread: renderThread(thread, ctx.features) };
   if (invalid.length > 0) body['invalidParticipants'] = invalid;
@@ -94,15 +100,7 @@ export async function createChatThread(ctx: RequestContext): Promise<HandlerResu
       participants: participants.map((p) => ({ ...p, shareHistoryTime: 0 })),
       initiator: ctx.caller,
     },
-    {
-      t: 'messageAdded',
-      threadId: id,
-      id: String(state.clock.next()),
-      type: 'topicUpdated',
-      at,
-      content: topic,
-      initiator: ctx.caller,
-    },
+    topicUpdatedMessage(ctx, id, topic, at),
   ];
   fixMessageTimes(changes);
   await ctx.services.store.commit(changes);
@@ -180,18 +178,7 @@ export async function updateChatThreadProperties(ctx: RequestContext): Promise<H
       ...(retentionPolicy ? { retentionPolicy } : {}),
     },
   ];
-  if (topic !== undefined) {
-    const id = String(ctx.services.store.state.clock.next());
-    changes.push({
-      t: 'messageAdded',
-      threadId: thread.id,
-      id,
-      type: 'topicUpdated',
-      at,
-      content: topic,
-      initiator: ctx.caller,
-    });
-  }
+  if (topic !== undefined) changes.push(topicUpdatedMessage(ctx, thread.id, topic, at));
   fixMessageTimes(changes);
   await ctx.services.store.commit(changes);
   return { status: 204 };
