@@ -8,7 +8,7 @@ import type { TestEmulator } from './support/emulator';
 import { startTestEmulator } from './support/emulator';
 import { expectChatError, expectIdentityError } from './support/errors';
 import type { RawResponse } from './support/http';
-import { bearerRequest, hmacHeaders, rawRequest } from './support/http';
+import { bearerRequest, hmacHeaders, rawRequest, threadPath as tpath } from './support/http';
 
 // Service behaviour beyond the operation list (reference §3.1, §6, §7, §9) and races the SDK cannot provoke alone.
 
@@ -20,7 +20,6 @@ let alice: TestUser;
 let bob: TestUser;
 let aliceChat: ChatClient;
 
-const tpath = (id: string, rest = ''): string => `/chat/threads/${encodeURIComponent(id)}${rest}?${API}`;
 const chat = (method: string, url: string, token: string, body?: object | string, headers?: Record<string, string>) =>
   bearerRequest({ method, url, base: emu.endpoint, ca: emu.ca, token, body, headers });
 const participant = (id: string, extra: object = {}): object => ({

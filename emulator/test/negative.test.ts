@@ -7,7 +7,7 @@ import type { TestEmulator } from './support/emulator';
 import { startTestEmulator } from './support/emulator';
 import { expectChatError, expectIdentityError } from './support/errors';
 import type { RawResponse } from './support/http';
-import { bearerRequest, hmacHeaders, rawRequest, signedRequest } from './support/http';
+import { bearerRequest, hmacHeaders, rawRequest, signedRequest, threadPath as tpath } from './support/http';
 import { decodeJwt, otherKey, signJwt, tokenSigningKey } from './support/jwt';
 
 // Failure cases with their exact status and error shape (reference §3, §8, §9; emulator contract).
@@ -25,7 +25,16 @@ let bob: TestUser;
 let aliceChat: ChatClient;
 let threadId: string;
 
-const tpath = (id: string, rest = ''): string => `/chat/threads/${encodeURIComponent(id)}${rest}?${API}`;
+/** `POST /identities` signed with the emulator's key, to send what the SDK would refuse to. */
+const createIdentityRaw = (body: object | string): Promise<RawResponse> =>
+  signedRequest({
+    method: 'POST',
+    url: `/identities?${ID_API}`,
+    base: emu.endpoint,
+    ca: emu.ca,
+    keyB64: emu.accessKey,
+    body,
+  });
 const chat = (method: string, url: string, token: string, body?: object | string): Promise<RawResponse> =>
   bearerRequest({ method, url, base: emu.endpoint, ca: emu.ca, token, body });
 
@@ -76,26 +85,12 @@ describe('identity authentication (HMAC)', () => {
   });
 
   test('malformed JSON -> 400', async () => {
-    const res = await signedRequest({
-      method: 'POST',
-      url: `/identities?${ID_API}`,
-      base: emu.endpoint,
-      ca: emu.ca,
-      keyB64: emu.accessKey,
-      body: '{"createTokenWithScopes": [',
-    });
+    const res = await createIdentityRaw('{"createTokenWithScopes": [');
     expectIdentityError(res, 400, /JSON/);
   });
 
   test.each([59, 1441])('expiresInMinutes %i -> 400 naming the field', async (m) => {
-    const res = await signedRequest({
-      method: 'POST',
-      url: `/identities?${ID_API}`,
-      base: emu.endpoint,
-      ca: emu.ca,
-      keyB64: emu.accessKey,
-      body: { createTokenWithScopes: ['chat'], expiresInMinutes: m },
-    });
+    const res = await createIdentityRaw({ createTokenWithScopes: ['chat'], expiresInMinutes: m });
     expectIdentityError(res, 400, /expiresInMinutes/);
   });
 });

@@ -6,12 +6,11 @@ import type { TestEmulator } from './support/emulator';
 import { startTestEmulator } from './support/emulator';
 import { expectChatError } from './support/errors';
 import type { RawResponse } from './support/http';
-import { bearerRequest } from './support/http';
+import { bearerRequest, threadPath as tpath } from './support/http';
 
 // Rate limits (reference §9) with throttling on: the call past the budget is 429 + Retry-After, scoped as the table
 // says (per user, per thread, per user per thread), and other scopes keep their own budget.
 
-const API = 'api-version=2025-03-15';
 let emu: TestEmulator;
 let admin: Admin;
 let alice: TestUser;
@@ -19,7 +18,6 @@ let bob: TestUser;
 let aliceChat: ChatClient;
 let startedThrottled: boolean | undefined;
 
-const tpath = (id: string, rest = ''): string => `/chat/threads/${encodeURIComponent(id)}${rest}?${API}`;
 const call = (method: string, url: string, token: string, body?: object, headers?: Record<string, string>) =>
   bearerRequest({ method, url, base: emu.endpoint, ca: emu.ca, token, body, headers });
 

@@ -34,6 +34,13 @@ export function toEvents(change: Change, state: State): EmulatorEvent[] {
     dataVersion: '1.0',
     metadataVersion: '1',
   });
+  // The fields every thread-level event ends with.
+  const threadFields = (threadId: string, at: number): Record<string, unknown> => ({
+    createTime: iso(state.threads.get(threadId)?.createdAt ?? at),
+    version: at,
+    threadId,
+    transactionId: randomUUID(),
+  });
   switch (change.t) {
     case 'threadCreated':
       return [
@@ -42,10 +49,7 @@ export function toEvents(change: Change, state: State): EmulatorEvent[] {
           properties: { topic: change.topic },
           metadata: change.metadata ?? {},
           participants: change.participants.map(participantData),
-          createTime: iso(change.at),
-          version: change.at,
-          threadId: change.id,
-          transactionId: randomUUID(),
+          ...threadFields(change.id, change.at),
         }),
       ];
     case 'threadUpdated': {
@@ -56,51 +60,36 @@ export function toEvents(change: Change, state: State): EmulatorEvent[] {
           editTime: iso(change.at),
           properties: { topic: t?.topic ?? '' },
           metadata: t?.metadata ?? {},
-          createTime: iso(t?.createdAt ?? change.at),
-          version: change.at,
-          threadId: change.threadId,
-          transactionId: randomUUID(),
+          ...threadFields(change.threadId, change.at),
         }),
       ];
     }
     case 'threadDeleted': {
-      const t = state.threads.get(change.threadId);
       return [
         make('ChatThreadDeleted', `thread/${change.threadId}`, change.at, {
           deletedByCommunicationIdentifier: identifierModel(change.by),
           deleteTime: iso(change.at),
-          createTime: iso(t?.createdAt ?? change.at),
-          version: change.at,
-          threadId: change.threadId,
-          transactionId: randomUUID(),
+          ...threadFields(change.threadId, change.at),
         }),
       ];
     }
     case 'participantsAdded': {
-      const t = state.threads.get(change.threadId);
       return change.participants.map((p) =>
         make('ChatThreadParticipantAdded', `thread/${change.threadId}`, change.at, {
           time: iso(change.at),
           addedByCommunicationIdentifier: identifierModel(change.by),
           participantAdded: participantData(p),
-          createTime: iso(t?.createdAt ?? change.at),
-          version: change.at,
-          threadId: change.threadId,
-          transactionId: randomUUID(),
+          ...threadFields(change.threadId, change.at),
         }),
       );
     }
     case 'participantRemoved': {
-      const t = state.threads.get(change.threadId);
       return [
         make('ChatThreadParticipantRemoved', `thread/${change.threadId}`, change.at, {
           time: iso(change.at),
           removedByCommunicationIdentifier: identifierModel(change.by),
           participantRemoved: { participantCommunicationIdentifier: identifierModel(change.participantId) },
-          createTime: iso(t?.createdAt ?? change.at),
-          version: change.at,
-          threadId: change.threadId,
-          transactionId: randomUUID(),
+          ...threadFields(change.threadId, change.at),
         }),
       ];
     }

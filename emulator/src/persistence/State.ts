@@ -30,6 +30,28 @@ export class State {
     this.resourceId = resourceId;
   }
 
+  /** Registers a new thread, in creation order; collections not given start empty. */
+  addThread(
+    init: Pick<Thread, 'id' | 'topic' | 'createdAt' | 'createdBy' | 'metadata' | 'retentionPolicy'> & Partial<Thread>,
+  ): Thread {
+    const thread: Thread = {
+      ordinal: this.threadList.length,
+      deletedAt: undefined,
+      participants: new Map(),
+      joined: new Map(),
+      counter: 0,
+      messages: [],
+      messageIndex: new Map(),
+      receipts: new Map(),
+      former: new Map(),
+      lastMessageAt: undefined,
+      ...init,
+    };
+    this.threads.set(thread.id, thread);
+    this.threadList.push(thread);
+    return thread;
+  }
+
   thread(id: string): Thread | undefined {
     const t = this.threads.get(id);
     return t && t.deletedAt === undefined ? t : undefined;

@@ -28,26 +28,14 @@ export function applyChange(state: State, c: Change): void {
       return;
     }
     case 'threadCreated': {
-      const thread: Thread = {
+      const thread = state.addThread({
         id: c.id,
-        ordinal: state.threadList.length,
         topic: c.topic,
         createdAt: c.at,
         createdBy: c.by,
-        deletedAt: undefined,
         metadata: c.metadata,
         retentionPolicy: c.retentionPolicy,
-        participants: new Map(),
-        joined: new Map(),
-        counter: 0,
-        messages: [],
-        messageIndex: new Map(),
-        receipts: new Map(),
-        former: new Map(),
-        lastMessageAt: undefined,
-      };
-      state.threads.set(c.id, thread);
-      state.threadList.push(thread);
+      });
       for (const p of c.participants) addParticipant(state, thread, p);
       if (c.rk !== undefined && c.rh !== undefined) {
         state.idempotency.set(c.rk, { threadId: c.id, requestHash: c.rh, invalidParticipants: c.invalid });

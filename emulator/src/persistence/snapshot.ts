@@ -5,7 +5,6 @@ import type {
   ReadReceipt,
   RetentionPolicy,
   StoredMessage,
-  Thread,
   UserRecord,
 } from '../model/types';
 import type { State } from './State';
@@ -134,9 +133,8 @@ export function applySnapshotRecord(state: State, r: SnapshotRecord): void {
       return;
     }
     case 'sThread': {
-      const t: Thread = {
+      state.addThread({
         id: r.id,
-        ordinal: state.threadList.length,
         topic: r.topic,
         createdAt: r.at,
         createdBy: r.by,
@@ -146,14 +144,10 @@ export function applySnapshotRecord(state: State, r: SnapshotRecord): void {
         participants: new Map(r.p.map(([p]) => [p.id, p])),
         joined: new Map(r.p.map(([p, n]) => [p.id, n])),
         counter: r.n,
-        messages: [],
-        messageIndex: new Map(),
         receipts: new Map(r.rc.map((x) => [x.userId, x])),
         former: new Map(r.fm),
         lastMessageAt: r.last,
-      };
-      state.threads.set(t.id, t);
-      state.threadList.push(t);
+      });
       return;
     }
     case 'sMsg': {

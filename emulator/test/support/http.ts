@@ -96,3 +96,8 @@ export function bearerRequest(
 ): Promise<RawResponse> {
   return rawRequest({ ...req, headers: { authorization: `Bearer ${req.token}`, ...req.headers } });
 }
+
+/** A chat thread URL (`/chat/threads/{id}{rest}`) with the given api-version query. */
+export function threadPath(id: string, rest = '', apiVersion = '2025-03-15'): string {
+  return `/chat/threads/${encodeURIComponent(id)}${rest}?api-version=${apiVersion}`;
+}
