@@ -1,31 +1,21 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin } from './support/admin';
 import { chatClient, identityClient, newUser, statusOf } from './support/clients';
 import type { CliEmulator } from './support/cli';
-import { CLI_PATH, killHard, spawnCli, stop } from './support/cli';
+import { CLI_PATH, spawnCli, stop, cliFixture } from './support/cli';
 import { startTestEmulator } from './support/emulator';
 import { bearerRequest } from './support/http';
 
 // CLI flags and start-up options (contract: CLI, EmulatorOptions).
 
 const WELL_KNOWN = 'YWNzLWVtdWxhdG9yLXdlbGwta25vd24tZGV2LWtleSE=';
-const children: CliEmulator[] = [];
-let dir: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'acs-emu-cli-'));
-});
-afterAll(async () => {
-  await Promise.all(children.map((c) => killHard(c.child)));
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = cliFixture('acs-emu-cli-');
 
 async function start(args: string[]): Promise<CliEmulator> {
   const emu = await spawnCli(['--port', '0', '--silent', ...args]);
-  children.push(emu);
+  fixture.track(emu);
   return emu;
 }
 
@@ -67,11 +57,11 @@ test('--fault applies a rule from the start; --throttling turns throttling on; -
 });
 
 test('--cert/--key serve the given certificate and print its path', async () => {
-  const first = await start(['--location', join(dir, 'cert-source')]);
+  const first = await start(['--location', join(fixture.dir, 'cert-source')]);
   const certPath = first.caCertPath;
   // the emulator keeps its key beside the certificate in --location; reuse both as user-supplied files
   const keyPath = ['key.pem', 'private-key.pem', 'cert.key', 'key']
-    .map((n) => join(dir, 'cert-source', n))
+    .map((n) => join(fixture.dir, 'cert-source', n))
     .find((p) => {
       try {
         return readFileSync(p, 'utf8').includes('PRIVATE KEY');
@@ -113,7 +103,7 @@ test('a port already in use -> non-zero exit naming the port, leaving no tempora
   const emu = await start([]);
   const port = new URL(emu.endpoint).port;
   // a private TMPDIR makes "nothing left behind" checkable while other suites create temp dirs in parallel
-  const privateTmp = mkdtempSync(join(dir, 'tmp-'));
+  const privateTmp = mkdtempSync(join(fixture.dir, 'tmp-'));
   const res = spawnSync(process.execPath, [CLI_PATH, '--port', port, '--silent'], {
     encoding: 'utf8',
     timeout: 15_000,
@@ -126,9 +116,9 @@ test('a port already in use -> non-zero exit naming the port, leaving no tempora
 });
 
 test('SIGTERM removes the temporary certificate directory of an in-memory emulator', async () => {
-  const privateTmp = mkdtempSync(join(dir, 'tmp-'));
+  const privateTmp = mkdtempSync(join(fixture.dir, 'tmp-'));
   const emu = await spawnCli(['--port', '0', '--silent'], 20_000, { ...process.env, TMPDIR: privateTmp });
-  children.push(emu);
+  fixture.track(emu);
   expect(emu.caCertPath.startsWith(privateTmp)).toBe(true);
   expect(await stop(emu.child)).toBe(0);
   expect(readdirSync(privateTmp)).toEqual([]);
@@ -196,7 +186,7 @@ test('NODE_EXTRA_CA_CERTS alone is enough for unmodified SDK code (no tlsOptions
 test('the request log never shows tokens, keys or signatures (only the contract start lines carry the key)', async () => {
   const key = Buffer.from('log-secrecy-test-key-0123456789').toString('base64');
   const emu = await spawnCli(['--port', '0', '--access-key', key]); // not --silent: the request log is on
-  children.push(emu);
+  fixture.track(emu);
   const identity = identityClient(emu);
   const u = await newUser(identity);
   const chat = chatClient(emu, u.token);

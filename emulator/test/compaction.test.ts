@@ -1,14 +1,4 @@
-import {
-  appendFileSync,
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatClient, ChatThreadClient } from '@azure/communication-chat';
 import { getIdentifierRawId } from '@azure/communication-common';
@@ -19,29 +9,20 @@ import { Admin } from './support/admin';
 import type { TestUser } from './support/clients';
 import { all, chatClient, identityClient, newUser } from './support/clients';
 import type { CliEmulator } from './support/cli';
-import { killHard, spawnCli, stop } from './support/cli';
+import { killHard, spawnCli, stop, cliFixture } from './support/cli';
 
 // Journal compaction (contract: persistence): a restart or an online rewrite of the journal changes nothing the API
 // shows, and a kill -9 at any moment of it loses no acknowledged write and duplicates none.
 
 const KEY = Buffer.from('compaction-test-key-0123456789abcdef').toString('base64');
-const children: CliEmulator[] = [];
-let dir: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'acs-emu-compact-'));
-});
-afterAll(async () => {
-  await Promise.all(children.map((c) => killHard(c.child)));
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = cliFixture('acs-emu-compact-');
 
 async function start(location: string, env: NodeJS.ProcessEnv = {}): Promise<CliEmulator> {
   const emu = await spawnCli(['--port', '0', '--location', location, '--access-key', KEY, '--silent'], 20_000, {
     ...process.env,
     ...env,
   });
-  children.push(emu);
+  fixture.track(emu);
   return emu;
 }
 
@@ -112,7 +93,7 @@ test.each([
 ])(
   'the API shows exactly the same state after a restart ($label)',
   async ({ env, online }) => {
-    const loc = join(dir, `equivalence-${online ? 'online' : 'restart'}`);
+    const loc = join(fixture.dir, `equivalence-${online ? 'online' : 'restart'}`);
     const journalPath = join(loc, JOURNAL_FILE);
     const first = await start(loc, env);
     const identity = identityClient(first);
@@ -225,7 +206,7 @@ test.each([
 );
 
 test('past 1 MiB, a journal holding over twice what the live state needs is rewritten at start; a smaller one is not', async () => {
-  const loc = join(dir, 'size-rule');
+  const loc = join(fixture.dir, 'size-rule');
   const journalPath = join(loc, JOURNAL_FILE);
   const first = await start(loc);
   const alice = await newUser(identityClient(first));
@@ -301,7 +282,7 @@ async function waitFor(moment: KillMoment, journalPath: string, deadline: number
 test.each<KillMoment>(['while the temp file is being written', 'right after a swap', 'after the third swap'])(
   'kill -9 during online compaction (%s) under concurrent sends: every acknowledged message once',
   async (moment) => {
-    const loc = join(dir, `online-${moment.replace(/\W+/g, '-')}`);
+    const loc = join(fixture.dir, `online-${moment.replace(/\W+/g, '-')}`);
     const journalPath = join(loc, JOURNAL_FILE);
     const first = await start(loc, { [COMPACT_BYTES_ENV]: '2048' });
     const alice = await newUser(identityClient(first));
@@ -349,7 +330,7 @@ test.each<KillMoment>(['while the temp file is being written', 'right after a sw
 );
 
 test('a torn temp file from a compaction cut short is ignored and removed at start', async () => {
-  const loc = join(dir, 'torn-temp');
+  const loc = join(fixture.dir, 'torn-temp');
   const journalPath = join(loc, JOURNAL_FILE);
   const first = await start(loc);
   const alice = await newUser(identityClient(first));

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { getIdentifierRawId } from '@azure/communication-common';
@@ -8,26 +7,17 @@ import { Admin } from './support/admin';
 import type { TestUser } from './support/clients';
 import { all, chatClient, identityClient, newUser } from './support/clients';
 import type { CliEmulator } from './support/cli';
-import { CLI_PATH, killHard, spawnCli, stop } from './support/cli';
+import { CLI_PATH, killHard, spawnCli, stop, cliFixture } from './support/cli';
 
 // Durability (contract: persistence): with --location every acknowledged write survives kill -9, and a restart on the
 // same location serves the same users, tokens, threads, messages and certificate.
 
 const KEY = Buffer.from('persistence-test-key-0123456789abcdef').toString('base64');
-const children: CliEmulator[] = [];
-let dir: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'acs-emu-persist-'));
-});
-afterAll(async () => {
-  await Promise.all(children.map((c) => killHard(c.child)));
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = cliFixture('acs-emu-persist-');
 
 async function start(location: string): Promise<CliEmulator> {
   const emu = await spawnCli(['--port', '0', '--location', location, '--access-key', KEY, '--silent']);
-  children.push(emu);
+  fixture.track(emu);
   return emu;
 }
 
@@ -45,7 +35,7 @@ function presentedCert(endpoint: string, ca: Buffer): Promise<Buffer> {
 }
 
 test('start lines follow the contract and SIGTERM exits 0', async () => {
-  const loc = join(dir, 'clean');
+  const loc = join(fixture.dir, 'clean');
   const emu = await start(loc);
   expect(emu.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
   expect(emu.accessKey).toBe(KEY);
@@ -54,12 +44,12 @@ test('start lines follow the contract and SIGTERM exits 0', async () => {
 });
 
 test('SIGINT also exits 0', async () => {
-  const emu = await start(join(dir, 'sigint'));
+  const emu = await start(join(fixture.dir, 'sigint'));
   expect(await stop(emu.child, 'SIGINT')).toBe(0);
 });
 
 test('kill -9 during a burst of concurrent sends loses no acknowledged message', async () => {
-  const loc = join(dir, 'burst');
+  const loc = join(fixture.dir, 'burst');
   const first = await start(loc);
   const identity = identityClient(first);
   const alice: TestUser = await newUser(identity);
@@ -142,7 +132,7 @@ test('kill -9 during a burst of concurrent sends loses no acknowledged message',
 }, 90_000);
 
 test('a restart after a clean stop keeps edits, deletions, receipts and revocations', async () => {
-  const loc = join(dir, 'edits');
+  const loc = join(fixture.dir, 'edits');
   const first = await start(loc);
   const identity = identityClient(first);
   const alice = await newUser(identity);
@@ -176,7 +166,7 @@ test('a restart after a clean stop keeps edits, deletions, receipts and revocati
 }, 60_000);
 
 test('a createChatThread retried after kill -9 with the same repeatability-request-id returns the same thread', async () => {
-  const loc = join(dir, 'idempotency');
+  const loc = join(fixture.dir, 'idempotency');
   const first = await start(loc);
   const alice = await newUser(identityClient(first));
   const token = crypto.randomUUID();
@@ -192,7 +182,7 @@ test('a createChatThread retried after kill -9 with the same repeatability-reque
 }, 30_000);
 
 test('admin reset is durable: a restart after reset does not bring old state back', async () => {
-  const loc = join(dir, 'reset');
+  const loc = join(fixture.dir, 'reset');
   const first = await start(loc);
   const alice = await newUser(identityClient(first));
   await chatClient(first, alice.token).createChatThread({ topic: 'to be reset' });
@@ -210,7 +200,7 @@ test('admin reset is durable: a restart after reset does not bring old state bac
 }, 30_000);
 
 test('kill -9 during a burst of mixed writes (threads, adds, edits, sends) loses no acknowledged effect', async () => {
-  const loc = join(dir, 'mixed');
+  const loc = join(fixture.dir, 'mixed');
   const first = await start(loc);
   const identity = identityClient(first);
   const alice = await newUser(identity);
@@ -287,7 +277,7 @@ test('kill -9 during a burst of mixed writes (threads, adds, edits, sends) loses
 }, 60_000);
 
 test('a torn last journal line (kill -9 mid-write) is dropped and the rest is served', async () => {
-  const loc = join(dir, 'torn');
+  const loc = join(fixture.dir, 'torn');
   const first = await start(loc);
   const alice = await newUser(identityClient(first));
   const chat = chatClient(first, alice.token);
@@ -314,7 +304,7 @@ test('a torn last journal line (kill -9 mid-write) is dropped and the rest is se
 }, 30_000);
 
 test('a second emulator on the same --location is refused while the first runs; the first keeps working', async () => {
-  const loc = join(dir, 'locked');
+  const loc = join(fixture.dir, 'locked');
   const first = await start(loc);
   const res = spawnSync(
     process.execPath,

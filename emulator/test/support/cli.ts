@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export const CLI_PATH = resolve(__dirname, '../../dist/cli.js');
 
@@ -99,4 +100,29 @@ export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): P
     child.once('exit', (code, sig) => res(code ?? sig));
     child.kill(signal);
   });
+}
+
+/**
+ * The CLI processes and scratch directory of one test file: `track` each spawned emulator; after all tests they are
+ * killed and the directory removed, even when a test failed.
+ */
+export function cliFixture(prefix: string): { readonly dir: string; track(emu: CliEmulator): CliEmulator } {
+  const children: CliEmulator[] = [];
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((c) => killHard(c.child)));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    track(emu) {
+      children.push(emu);
+      return emu;
+    },
+  };
 }
