@@ -3,7 +3,7 @@ import type { HttpHostContext } from './httpServer';
 import { readBody } from './httpBody';
 import { sendEmpty, sendJson } from './httpResponse';
 import { invoke } from './invoke';
-import { triggerOf } from './loadApp';
+import { triggerTypeOf } from './loadApp';
 
 const VALIDATION_EVENT = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 
@@ -37,7 +37,7 @@ export async function handleEventGrid(
     return;
   }
   const fn = ctx.app.registry.functions.get(name);
-  if (!fn || String(triggerOf(fn).binding.type).toLowerCase() !== 'eventgridtrigger') {
+  if (!fn || triggerTypeOf(fn) !== 'eventgridtrigger') {
     sendJson(res, 404, { error: 'Not Found', message: `no Event Grid function named "${name}"` });
     return;
   }

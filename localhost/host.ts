@@ -5,7 +5,7 @@ import type { RegisteredFunction } from './coreApi';
 import { compileHttpRoutes } from './httpRoutes';
 import { createHttpServer } from './httpServer';
 import { invoke } from './invoke';
-import { loadApp, startApp, terminateApp, triggerOf } from './loadApp';
+import { loadApp, startApp, terminateApp, triggerOf, triggerTypeOf } from './loadApp';
 import { consoleSink, describeError, type LogSink } from './log';
 import { compileQueues, QueueRunner } from './queues';
 import { readHostSettings } from './settings';
@@ -134,8 +134,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const runNonHttp = (name: string, input: string): boolean | 'http' => {
       const fn = app.registry.functions.get(name);
       if (!fn) return false;
-      const type = String(triggerOf(fn).binding.type).toLowerCase();
-      if (type === 'httptrigger') return 'http';
+      if (triggerTypeOf(fn) === 'httptrigger') return 'http';
       const timer = timers.find((t) => t.info.name === name);
       const queue = queues.find((q) => q.info.name === name);
       if (timer) timer.runNow();

@@ -1,5 +1,5 @@
 import type { RegisteredFunction } from './coreApi';
-import { triggerOf, type LoadedApp } from './loadApp';
+import { functionsWithTrigger, triggerOf, triggerTypeOf, type LoadedApp } from './loadApp';
 import { compileRoute, type CompiledRoute } from './routes';
 
 export interface HttpFunction {
@@ -11,14 +11,13 @@ export interface HttpFunction {
 }
 
 export function isHttpFunction(fn: RegisteredFunction): boolean {
-  return String(triggerOf(fn).binding.type).toLowerCase() === 'httptrigger';
+  return triggerTypeOf(fn) === 'httptrigger';
 }
 
 /** Compiles every HTTP trigger's route template once, at start. */
 export function compileHttpRoutes(app: LoadedApp): CompiledRoute<HttpFunction>[] {
   const routes: CompiledRoute<HttpFunction>[] = [];
-  for (const fn of app.registry.functions.values()) {
-    if (!isHttpFunction(fn)) continue;
+  for (const fn of functionsWithTrigger(app, 'httptrigger')) {
     const binding = triggerOf(fn).binding;
     const name = fn.metadata.name;
     const route = typeof binding.route === 'string' && binding.route !== '' ? binding.route : name;

@@ -37,6 +37,16 @@ export function triggerOf(fn: RegisteredFunction): { name: string; binding: RpcB
   throw new Error(`Function "${fn.metadata.name}" has no trigger binding`);
 }
 
+/** A function's trigger type, lower-cased (`httptrigger`, `timertrigger`, `queuetrigger`, `eventgridtrigger`, ...). */
+export function triggerTypeOf(fn: RegisteredFunction): string {
+  return String(triggerOf(fn).binding.type).toLowerCase();
+}
+
+/** The app's functions whose trigger has the given (lower-case) type, in registration order. */
+export function functionsWithTrigger(app: LoadedApp, type: string): RegisteredFunction[] {
+  return [...app.registry.functions.values()].filter((fn) => triggerTypeOf(fn) === type);
+}
+
 /**
  * Loads an app the way the Node worker does: settings into the environment, the `@azure/functions-core`
  * module in place, every file matched by package.json `main` required in order, then capabilities

@@ -2,7 +2,7 @@ import type { QueueClient, DequeuedMessageItem } from '@azure/storage-queue';
 import type { RegisteredFunction } from './coreApi';
 import type { RpcTypedData } from './coreTypes';
 import { invoke } from './invoke';
-import { triggerOf, type LoadedApp } from './loadApp';
+import { functionsWithTrigger, triggerOf, type LoadedApp } from './loadApp';
 import { describeError, type LogSink } from './log';
 import { resolveSettingRefs, type QueueSettings } from './settings';
 import { queueServiceFromSetting } from './storageConnection';
@@ -21,9 +21,8 @@ export interface QueueInfo {
 /** Resolves each queue trigger's queue name and connection; throws naming the function. */
 export function compileQueues(app: LoadedApp): QueueInfo[] {
   const queues: QueueInfo[] = [];
-  for (const fn of app.registry.functions.values()) {
+  for (const fn of functionsWithTrigger(app, 'queuetrigger')) {
     const binding = triggerOf(fn).binding;
-    if (String(binding.type).toLowerCase() !== 'queuetrigger') continue;
     const name = fn.metadata.name;
     try {
       const queueName = resolveSettingRefs(String(binding.queueName ?? '')).toLowerCase();

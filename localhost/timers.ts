@@ -1,7 +1,7 @@
 import { parseNcrontab, type NcrontabSchedule } from '../src/cron/ncrontab';
 import type { RegisteredFunction } from './coreApi';
 import { invoke } from './invoke';
-import { triggerOf, type LoadedApp } from './loadApp';
+import { functionsWithTrigger, triggerOf, type LoadedApp } from './loadApp';
 import type { LogSink } from './log';
 import { retryPolicyOf } from './retry';
 import type { ScheduleMonitor, ScheduleStatus } from './scheduleMonitor';
@@ -30,9 +30,8 @@ function defaultUseMonitor(schedule: NcrontabSchedule): boolean {
 /** Resolves and validates every timer schedule; throws naming the function and schedule. */
 export function compileTimers(app: LoadedApp): TimerInfo[] {
   const timers: TimerInfo[] = [];
-  for (const fn of app.registry.functions.values()) {
+  for (const fn of functionsWithTrigger(app, 'timertrigger')) {
     const binding = triggerOf(fn).binding;
-    if (String(binding.type).toLowerCase() !== 'timertrigger') continue;
     const name = fn.metadata.name;
     const raw = typeof binding.schedule === 'string' ? binding.schedule : '';
     let expression: string;
