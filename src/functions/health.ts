@@ -1,8 +1,10 @@
 import { app } from '@azure/functions';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { health as operation } from '../api/health';
 import { getConfig } from '../config';
 import { checkHealth } from '../health/checkHealth';
 import { acsProbe, storageProbe } from '../health/probes';
+import { httpTrigger } from '../http/operation';
 import { getServiceIdentity, getStorage } from '../services';
 
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -19,4 +21,4 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   };
 }
 
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
+app.http('health', { ...httpTrigger(operation), handler: health });

@@ -1,6 +1,7 @@
 /** Keeps the service user's id in a table row that every instance of the app reads. */
 import type { TableClient } from '@azure/data-tables';
 import type { ServiceUserStore } from '../acs/serviceIdentity';
+import { statusOf, tableOnFirstUse } from './tables';
 
 const PARTITION = 'service-identity';
 const ROW = 'acs-user';
@@ -12,14 +13,7 @@ interface ServiceUserEntity {
 }
 
 export function serviceUserTable(table: TableClient): ServiceUserStore {
-  let tableReady: Promise<void> | undefined;
-  const ensureTable = (): Promise<void> => {
-    tableReady ??= table.createTable().catch((error: unknown) => {
-      tableReady = undefined;
-      throw error;
-    });
-    return tableReady;
-  };
+  const ensureTable = tableOnFirstUse(table);
 
   const read = async (): Promise<string | undefined> => {
     await ensureTable();
@@ -47,8 +41,4 @@ export function serviceUserTable(table: TableClient): ServiceUserStore {
       }
     },
   };
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number } | undefined)?.statusCode;
 }

@@ -1,0 +1,223 @@
+/**
+ * The ChatPort over the official chat SDK, acting as the service user. The SDK is imported on first use (start-up
+ * cost, see src/storage/clients.ts), and its own retries are switched off: callers retry with their own budget.
+ */
+import type { ChatClient, ChatMessage, ChatParticipant, ChatThreadClient, ChatError } from '@azure/communication-chat';
+import type { CommunicationIdentifierKind } from '@azure/communication-common';
+import type { ServiceIdentity } from './serviceIdentity';
+import { toAcsFailure, type ParticipantRejection } from './acsErrors';
+import type {
+  ChatMessageInfo,
+  ChatPort,
+  ParticipantInfo,
+  ParticipantSpec,
+  ThreadInfo,
+  ThreadSummary,
+} from './chatPort';
+
+export async function createChatPort(endpoint: string, identity: ServiceIdentity): Promise<ChatPort> {
+  const [{ ChatClient }, { AzureCommunicationTokenCredential }] = await Promise.all([
+    import('@azure/communication-chat'),
+    import('@azure/communication-common'),
+  ]);
+  const credential = new AzureCommunicationTokenCredential({
+    tokenRefresher: async () => (await identity.token()).token,
+    refreshProactively: true,
+  });
+  const client = new ChatClient(endpoint, credential, { retryOptions: { maxRetries: 0 } });
+  return new SdkChatPort(client, identity);
+}
+
+class SdkChatPort implements ChatPort {
+  private readonly threads = new Map<string, ChatThreadClient>();
+
+  constructor(
+    private readonly client: ChatClient,
+    private readonly identity: ServiceIdentity,
+  ) {}
+
+  serviceUserId(): Promise<string> {
+    return this.identity.userId();
+  }
+
+  async createThread(request: Parameters<ChatPort['createThread']>[0]) {
+    return call(async () => {
+      const result = await this.client.createChatThread(
+        { topic: request.topic },
+        {
+          participants: request.participants.map(toSdkParticipant),
+          idempotencyToken: request.idempotencyToken,
+          ...(request.metadata ? { metadata: request.metadata } : {}),
+        },
+      );
+      const threadId = result.chatThread?.id;
+      if (!threadId) throw new Error('ACS created a thread but returned no id');
+      return { threadId, rejected: rejections(result.invalidParticipants) };
+    });
+  }
+
+  getThread(threadId: string): Promise<ThreadInfo> {
+    return call(async () => {
+      const p = await this.thread(threadId).getProperties();
+      return {
+        id: p.id,
+        topic: p.topic,
+        createdOn: p.createdOn.toISOString(),
+        ...optional('createdBy', p.createdBy && rawIdOf(p.createdBy)),
+        ...optional('deletedOn', p.deletedOn?.toISOString()),
+        ...optional('metadata', p.metadata),
+      };
+    });
+  }
+
+  deleteThread(threadId: string): Promise<void> {
+    return call(() => this.client.deleteChatThread(threadId));
+  }
+
+  updateTopic(threadId: string, topic: string): Promise<void> {
+    return call(() => this.thread(threadId).updateTopic(topic));
+  }
+
+  async *listThreads(options: { startTime?: Date; pageSize?: number } = {}): AsyncIterable<ThreadSummary> {
+    const pages = this.client
+      .listChatThreads({ ...optional('startTime', options.startTime) })
+      .byPage({ maxPageSize: options.pageSize ?? 200 });
+    for await (const page of iterate(pages)) {
+      for (const t of page) {
+        yield {
+          id: t.id,
+          topic: t.topic,
+          ...optional('deletedOn', t.deletedOn?.toISOString()),
+          ...optional('lastMessageReceivedOn', t.lastMessageReceivedOn?.toISOString()),
+        };
+      }
+    }
+  }
+
+  addParticipants(threadId: string, participants: ParticipantSpec[]) {
+    return call(async () => {
+      const result = await this.thread(threadId).addParticipants({ participants: participants.map(toSdkParticipant) });
+      return { rejected: rejections(result.invalidParticipants) };
+    });
+  }
+
+  removeParticipant(threadId: string, userId: string): Promise<void> {
+    return call(() => this.thread(threadId).removeParticipant({ communicationUserId: userId }));
+  }
+
+  async *listParticipants(threadId: string, options: { pageSize?: number } = {}): AsyncIterable<ParticipantInfo> {
+    const pages = this.thread(threadId)
+      .listParticipants()
+      .byPage({ maxPageSize: options.pageSize ?? 200 });
+    for await (const page of iterate(pages)) for (const p of page) yield toParticipantInfo(p);
+  }
+
+  sendMessage(threadId: string, message: Parameters<ChatPort['sendMessage']>[1]) {
+    return call(async () => {
+      const result = await this.thread(threadId).sendMessage(
+        { content: message.content },
+        {
+          type: message.type ?? 'text',
+          ...optional('senderDisplayName', message.senderDisplayName),
+          ...optional('metadata', message.metadata),
+        },
+      );
+      return { messageId: result.id };
+    });
+  }
+
+  getMessage(threadId: string, messageId: string): Promise<ChatMessageInfo> {
+    return call(async () => toMessageInfo(await this.thread(threadId).getMessage(messageId)));
+  }
+
+  async *listMessages(
+    threadId: string,
+    options: { startTime?: Date; pageSize?: number } = {},
+  ): AsyncIterable<ChatMessageInfo> {
+    const pages = this.thread(threadId)
+      .listMessages({ ...optional('startTime', options.startTime) })
+      .byPage({ maxPageSize: options.pageSize ?? 200 });
+    for await (const page of iterate(pages)) for (const m of page) yield toMessageInfo(m);
+  }
+
+  private thread(threadId: string): ChatThreadClient {
+    let client = this.threads.get(threadId);
+    if (!client) {
+      client = this.client.getChatThreadClient(threadId);
+      // A bounded cache: thread clients are cheap, but a long-lived process talks to many threads.
+      if (this.threads.size >= 1000) this.threads.clear();
+      this.threads.set(threadId, client);
+    }
+    return client;
+  }
+}
+
+/** Runs one SDK call and turns whatever it throws into an AcsFailure. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toAcsFailure(error);
+  }
+}
+
+/** Pages of an SDK iterator, with each page's failure mapped like any other call. */
+async function* iterate<T>(pages: AsyncIterableIterator<T[]>): AsyncIterable<T[]> {
+  for (;;) {
+    const next = await call(() => pages.next());
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+function toSdkParticipant(p: ParticipantSpec): ChatParticipant {
+  return {
+    id: { communicationUserId: p.id },
+    ...optional('displayName', p.displayName),
+    ...optional('shareHistoryTime', p.shareHistoryTime ? new Date(p.shareHistoryTime) : undefined),
+  };
+}
+
+function rejections(errors: ChatError[] | undefined): ParticipantRejection[] {
+  return (errors ?? []).map((e) => ({ id: e.target ?? '', code: e.code, message: e.message }));
+}
+
+function rawIdOf(id: CommunicationIdentifierKind | ChatParticipant['id']): string {
+  const anyId = id as { rawId?: string; communicationUserId?: string; phoneNumber?: string };
+  return anyId.communicationUserId ?? anyId.rawId ?? anyId.phoneNumber ?? '';
+}
+
+function toParticipantInfo(p: ChatParticipant): ParticipantInfo {
+  return {
+    id: rawIdOf(p.id),
+    ...optional('displayName', p.displayName),
+    ...optional('shareHistoryTime', p.shareHistoryTime?.toISOString()),
+  };
+}
+
+function toMessageInfo(m: ChatMessage): ChatMessageInfo {
+  const content = m.content ?? {};
+  return {
+    id: m.id,
+    type: m.type,
+    sequenceId: m.sequenceId,
+    version: m.version,
+    createdOn: m.createdOn.toISOString(),
+    ...optional('editedOn', m.editedOn?.toISOString()),
+    ...optional('deletedOn', m.deletedOn?.toISOString()),
+    ...optional('senderId', m.sender && rawIdOf(m.sender)),
+    ...optional('senderDisplayName', m.senderDisplayName),
+    content: {
+      ...optional('message', content.message),
+      ...optional('topic', content.topic),
+      ...optional('participants', content.participants?.map(toParticipantInfo)),
+      ...optional('initiatorId', content.initiator && rawIdOf(content.initiator)),
+    },
+    ...optional('metadata', m.metadata),
+  };
+}
+
+/** `{ key: value }` when value is defined, `{}` otherwise: keeps optional fields absent rather than undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}

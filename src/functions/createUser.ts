@@ -1,0 +1,25 @@
+import { app } from '@azure/functions';
+import { toAcsFailure } from '../acs/acsErrors';
+import { createUser as operation } from '../api/threads';
+import { handleOperation, httpTrigger } from '../http/operation';
+import { getIdentityClient } from '../services';
+
+export const createUser = handleOperation(operation, async ({ body }) => {
+  const identity = await getIdentityClient();
+  const created = await identity
+    .createUserAndToken(['chat'], body?.expiresInMinutes ? { tokenExpiresInMinutes: body.expiresInMinutes } : {})
+    .catch((error: unknown) => {
+      throw toAcsFailure(error);
+    });
+  return {
+    status: 201,
+    headers: { 'cache-control': 'no-store' },
+    jsonBody: {
+      userId: created.user.communicationUserId,
+      token: created.token,
+      expiresOn: created.expiresOn.toISOString(),
+    },
+  };
+});
+
+app.http('createUser', { ...httpTrigger(operation), handler: createUser });

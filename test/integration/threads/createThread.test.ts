@@ -1,0 +1,63 @@
+import { startAppStack, threadPath, type AppStack } from '../../support/appStack';
+
+/** Creates `n` ACS users through the identity SDK and returns their raw ids. */
+async function createUsers(stack: AppStack, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 25) {
+    const batch = await Promise.all(Array.from({ length: Math.min(25, n - i) }, () => stack.identity.createUser()));
+    ids.push(...batch.map((u) => u.communicationUserId));
+  }
+  return ids;
+}
+
+async function listAll<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe('POST /api/threads', () => {
+  let stack: AppStack;
+  beforeAll(async () => {
+    stack = await startAppStack();
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('creates one thread with 230 participants plus the service user, idempotently', async () => {
+    const ids = await createUsers(stack, 230);
+    const body = { topic: 'Team', participants: ids.map((id, i) => ({ id, displayName: `User ${i}` })) };
+    const key = `create-230-${Date.now()}`;
+    const first = await stack.api('POST', '/api/threads', body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const answer = first.json as { threadId: string; participants: { id: string; status: string }[] };
+    expect(answer.participants).toHaveLength(230);
+    expect(answer.participants.every((p) => p.status === 'added')).toBe(true);
+
+    // The thread as ACS sees it, through a member's own SDK client.
+    const member = await stack.identity.getToken({ communicationUserId: ids[0] as string }, ['chat']);
+    const thread = stack.chatAs(member.token).getChatThreadClient(answer.threadId);
+    const participants = await listAll(thread.listParticipants());
+    expect(participants).toHaveLength(231);
+    expect(new Set(participants.map((p) => (p.id as { communicationUserId: string }).communicationUserId)).size).toBe(
+      231,
+    );
+    const messages = await listAll(thread.listMessages());
+    const added = messages.filter((m) => m.type === 'participantAdded');
+    expect(added).toHaveLength(2); // the create call and the follow-up add
+    expect(added.reduce((n, m) => n + (m.content?.participants?.length ?? 0), 0)).toBe(231);
+
+    const again = await stack.api('POST', '/api/threads', body, { 'idempotency-key': key });
+    expect(again.status).toBe(200);
+    expect((again.json as { threadId: string }).threadId).toBe(answer.threadId);
+
+    const other = await stack.api('POST', '/api/threads', { ...body, topic: 'Another' }, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toContain('application/problem+json');
+
+    const got = await stack.api('GET', threadPath(answer.threadId));
+    expect(got.status).toBe(200);
+    expect(got.json).toMatchObject({ threadId: answer.threadId, topic: 'Team', participantCount: 231 });
+  }, 120_000);
+});

@@ -1,0 +1,124 @@
+/**
+ * The whole app for integration tests, as a client sees it: real Azurite (child process), the real emulator
+ * (in this process, on a free port, over HTTPS) and the real app served by the local host (child process), reached
+ * over HTTP. Every piece is stopped by `stop()`, even when a test fails.
+ */
+import { ChatClient } from '@azure/communication-chat';
+import { AzureCommunicationTokenCredential } from '@azure/communication-common';
+import { CommunicationIdentityClient } from '@azure/communication-identity';
+import { Admin } from '../../emulator/test/support/admin';
+import { startTestEmulator, type TestEmulator } from '../../emulator/test/support/emulator';
+import { startAzurite, type TestAzurite } from './azurite';
+import { startHostProcess, type HostProcess } from './hostProcess';
+import { REPO_ROOT } from './processes';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+export interface AppStack {
+  azurite: TestAzurite;
+  emulator: TestEmulator;
+  admin: Admin;
+  identity: CommunicationIdentityClient;
+  /** The host serving the app (replaced by restartHost). */
+  host: HostProcess;
+  /** Starts another host process on the same storage and emulator (e.g. a second instance). */
+  startHost(env?: NodeJS.ProcessEnv): Promise<HostProcess>;
+  /** Kills the current host with SIGKILL (no cleanup) and starts a new one. */
+  restartHost(options?: { kill?: boolean }): Promise<HostProcess>;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** A chat client acting as a new ACS user (with its own token). */
+  newUser(): Promise<{ id: string; token: string; chat: ChatClient }>;
+  /** A chat client for any token (e.g. the app's service user's). */
+  chatAs(token: string): ChatClient;
+  stop(): Promise<void>;
+}
+
+export interface AppStackOptions {
+  /** Extra settings for the host (e.g. a fast SCHEDULE_DISPATCH_CRON). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startAppStack(options: AppStackOptions = {}): Promise<AppStack> {
+  const started: { stop(): Promise<void> }[] = [];
+  const hosts = new Set<HostProcess>();
+  const stopAll = async (): Promise<void> => {
+    for (const h of hosts) await h.stop().catch(() => undefined);
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+  try {
+    const azurite = await startAzurite();
+    started.push(azurite);
+    const emulator = await startTestEmulator();
+    started.push({ stop: () => emulator.close() });
+    const hostEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+      AzureWebJobsStorage: azurite.connectionString,
+      ACS_CONNECTION_STRING: emulator.connectionString,
+      NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+      ...options.env,
+      ...extra,
+    });
+    const startHost = async (env?: NodeJS.ProcessEnv): Promise<HostProcess> => {
+      const h = await startHostProcess(REPO_ROOT, { env: hostEnv(env) });
+      hosts.add(h);
+      return h;
+    };
+    const identity = new CommunicationIdentityClient(emulator.connectionString, { tlsOptions: { ca: emulator.ca } });
+    const chatAs = (token: string): ChatClient =>
+      new ChatClient(emulator.endpoint, new AzureCommunicationTokenCredential(token), {
+        tlsOptions: { ca: emulator.ca },
+        retryOptions: { maxRetries: 0 },
+      });
+    const stack: AppStack = {
+      azurite,
+      emulator,
+      admin: new Admin(emulator),
+      identity,
+      host: await startHost(),
+      startHost,
+      async restartHost({ kill = true } = {}) {
+        const old = stack.host;
+        if (kill) old.child.kill('SIGKILL');
+        await old.stop();
+        hosts.delete(old);
+        stack.host = await startHost();
+        return stack.host;
+      },
+      async api(method, path, body, headers = {}) {
+        const res = await fetch(`${stack.host.url}${path}`, {
+          method,
+          headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+        });
+        const text = await res.text();
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        return { status: res.status, headers: res.headers, text, json };
+      },
+      async newUser() {
+        const { user, token } = await identity.createUserAndToken(['chat']);
+        return { id: user.communicationUserId, token, chat: chatAs(token) };
+      },
+      chatAs,
+      stop: stopAll,
+    };
+    return stack;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** `/api/threads/{threadId}…` with the thread id percent-encoded, as clients must send it. */
+export function threadPath(threadId: string, rest = ''): string {
+  return `/api/threads/${encodeURIComponent(threadId)}${rest}`;
+}
