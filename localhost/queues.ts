@@ -8,8 +8,10 @@ import { resolveSettingRefs, type QueueSettings } from './settings';
 import { queueServiceFromSetting } from './storageConnection';
 
 const MIN_POLL_MS = 100;
-// While a message is being processed it stays invisible this long (the runtime uses 10 minutes).
-const PROCESSING_VISIBILITY_S = 600;
+// While a message is being processed it is kept invisible by a lease renewed every LEASE_RENEW_MS, as the runtime
+// renews its own: a host that dies mid-message frees it within the lease, not the runtime's 10 minutes.
+const PROCESSING_VISIBILITY_S = 30;
+const LEASE_RENEW_MS = 10_000;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export interface QueueInfo {
@@ -133,7 +135,8 @@ export class QueueRunner {
     }
   }
 
-  private async process(message: DequeuedMessageItem): Promise<void> {
+  private async process(received: DequeuedMessageItem): Promise<void> {
+    let message = received;
     let text = message.messageText;
     let ok = false;
     if (this.settings.messageEncoding === 'base64') {
@@ -147,12 +150,30 @@ export class QueueRunner {
       }
       text = Buffer.from(text, 'base64').toString('utf8');
     }
-    const result = await invoke(
-      this.app,
-      this.fn,
-      { data: { string: text }, triggerMetadata: metadata(message) },
-      this.sink,
-    );
+    const lease = { popReceipt: message.popReceipt, renewing: Promise.resolve() };
+    const renew = setInterval(() => {
+      lease.renewing = this.queue
+        .updateMessage(message.messageId, lease.popReceipt, undefined, PROCESSING_VISIBILITY_S)
+        .then((r) => {
+          if (r.popReceipt) lease.popReceipt = r.popReceipt;
+        })
+        .catch((err: unknown) =>
+          this.sink('warning', `Queue '${this.info.queueName}' lease renewal failed: ${describeError(err)}`),
+        );
+    }, LEASE_RENEW_MS);
+    let result: Awaited<ReturnType<typeof invoke>>;
+    try {
+      result = await invoke(
+        this.app,
+        this.fn,
+        { data: { string: text }, triggerMetadata: metadata(message) },
+        this.sink,
+      );
+    } finally {
+      clearInterval(renew);
+      await lease.renewing; // a renewal in flight changes the pop receipt the delete below needs
+    }
+    message = { ...message, popReceipt: lease.popReceipt };
     ok = result.ok;
     try {
       if (ok) {
