@@ -117,13 +117,14 @@ async function parseRequest<
   if (op.params) {
     const result = op.params.safeParse(request.params);
     if (result.success) params = result.data;
-    else errors.push(...toFieldErrors(result.error, 'path'));
+    else errors.push(...toFieldErrors(result.error, request.params, 'path'));
   }
   let query: unknown = undefined;
   if (op.query) {
-    const result = op.query.safeParse(Object.fromEntries(request.query.entries()));
+    const raw = Object.fromEntries(request.query.entries());
+    const result = op.query.safeParse(raw);
     if (result.success) query = result.data;
-    else errors.push(...toFieldErrors(result.error, 'query'));
+    else errors.push(...toFieldErrors(result.error, raw, 'query'));
   }
   let body: unknown = undefined;
   if (op.body) {
@@ -131,7 +132,7 @@ async function parseRequest<
     if ('response' in read) return read;
     const result = op.body.safeParse(read.json);
     if (result.success) body = result.data;
-    else errors.push(...toFieldErrors(result.error));
+    else errors.push(...toFieldErrors(result.error, read.json));
   }
   if (errors.length > 0) return { response: validationProblem(errors) };
   return { value: { body: body as Infer<B>, params: params as Infer<P>, query: query as Infer<Q> } };

@@ -14,7 +14,8 @@ export function fieldPath(path: readonly PropertyKey[], root = ''): string {
   return out || '(body)';
 }
 
-export function toFieldErrors(error: z.ZodError, root = ''): FieldError[] {
+/** `input` is what was validated: zod does not keep it in issues, and a missing field is told apart by it. */
+export function toFieldErrors(error: z.ZodError, input: unknown, root = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -23,7 +24,12 @@ export function toFieldErrors(error: z.ZodError, root = ''): FieldError[] {
       }
       continue;
     }
-    out.push({ field: fieldPath(issue.path, root), rule: ruleOf(issue), message: messageOf(issue) });
+    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
+    out.push({
+      field: fieldPath(issue.path, root),
+      rule: missing ? 'required' : ruleOf(issue),
+      message: missing ? 'is required' : issue.message,
+    });
   }
   return out;
 }
@@ -31,7 +37,7 @@ export function toFieldErrors(error: z.ZodError, root = ''): FieldError[] {
 function ruleOf(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'required' : `type:${issue.expected}`;
+      return `type:${issue.expected}`;
     case 'too_big':
       return `${issue.origin === 'array' ? 'maxItems' : issue.origin === 'string' ? 'maxLength' : 'max'}:${String(issue.maximum)}`;
     case 'too_small':
@@ -47,7 +53,11 @@ function ruleOf(issue: z.core.$ZodIssue): string {
   }
 }
 
-function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return issue.message;
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

@@ -42,6 +42,8 @@ export interface AppStack {
 export interface AppStackOptions {
   /** Extra settings for the host (e.g. a fast SCHEDULE_DISPATCH_CRON). */
   env?: NodeJS.ProcessEnv;
+  /** Makes the host check function keys; `api()` then sends this key unless told otherwise. */
+  functionKey?: string;
 }
 
 export async function startAppStack(options: AppStackOptions = {}): Promise<AppStack> {
@@ -60,6 +62,7 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
       AzureWebJobsStorage: azurite.connectionString,
       ACS_CONNECTION_STRING: emulator.connectionString,
       NODE_EXTRA_CA_CERTS: emulator.caCertPath,
+      ...(options.functionKey ? { LOCAL_FUNCTION_KEY: options.functionKey } : {}),
       ...options.env,
       ...extra,
     });
@@ -89,7 +92,8 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
         stack.host = await startHost();
         return stack.host;
       },
-      async api(method, path, body, headers = {}) {
+      async api(method, path, body, extraHeaders = {}) {
+        const headers = { ...(options.functionKey ? { 'x-functions-key': options.functionKey } : {}), ...extraHeaders };
         const res = await fetch(`${stack.host.url}${path}`, {
           method,
           headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
