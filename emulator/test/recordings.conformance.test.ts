@@ -141,6 +141,10 @@ type Driver = (w: World) => Promise<RawResponse[]>;
 const IDENTITY_DRIVERS: Record<string, (v: string) => Promise<RawResponse[]>> = {
   'CreateUser|ok': async (v) => [await identity('POST', '/identities', v)],
   'CreateUser|withToken': async (v) => [await identity('POST', '/identities', v, { createTokenWithScopes: ['chat'] })],
+  'IssueAccessToken|ok': async (v) => {
+    const { id } = await newUser();
+    return [await identity('POST', idPath(id, '/:issueAccessToken'), v, { scopes: ['chat'] })];
+  },
   'IssueAccessToken|noScopes': async (v) => {
     const { id } = await newUser();
     return [await identity('POST', idPath(id, '/:issueAccessToken'), v, { scopes: [] })];
