@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { authenticateAdmin } from './admin/AdminHandler';
 import { ChatAuthenticator } from './auth/chatAuth';
 import { verifyHmac } from './auth/hmac';
-import { AcsError, Errors, type ErrorSurface } from './errors/AcsErrorFactory';
+import { AcsError, ERROR_CONTENT_TYPE, Errors, type ErrorSurface } from './errors/AcsErrorFactory';
 import type { EmulatorEvent } from './events/EmulatorEvent';
 import { EventHub } from './events/EventHub';
 import { WebhookDelivery } from './events/WebhookDelivery';
@@ -92,7 +92,8 @@ class EmulatorServer {
           );
         }
         if (!req.complete) req.resume();
-        this.send(req, res, { status: error.status, body: error.toBody(surface), headers: error.headers }, started);
+        const headers = { ...error.headers, 'Content-Type': ERROR_CONTENT_TYPE };
+        this.send(req, res, { status: error.status, body: error.toBody(surface), headers }, started);
       },
     );
   }
@@ -151,7 +152,7 @@ class EmulatorServer {
     let payload: string | undefined;
     if (result.body !== undefined) {
       payload = JSON.stringify(result.body);
-      headers['Content-Type'] = 'application/json; charset=utf-8';
+      headers['Content-Type'] ??= 'application/json; charset=utf-8';
     }
     headers['Content-Length'] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
     if (!res.headersSent) {

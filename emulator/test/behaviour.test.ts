@@ -1,4 +1,4 @@
-import type { ChatClient } from '@azure/communication-chat';
+import type { ChatClient, UpdateChatThreadPropertiesOptions } from '@azure/communication-chat';
 import { getIdentifierRawId } from '@azure/communication-common';
 import type { CommunicationIdentityClient } from '@azure/communication-identity';
 import { Admin } from './support/admin';
@@ -126,14 +126,43 @@ describe('participants and history (reference §6, §7)', () => {
     expectChatError(res, 400, 'BadRequest', /metadata/);
   });
 
-  test('removing a non-member -> 404 NotFound, nothing changes', async () => {
+  // The live service answers 204 (azure-sdk-assets recordings of the JS SDK suite); nothing changes.
+  test('removing a non-member -> 204 through the SDK and on the wire, nothing changes, no system message', async () => {
     const tid = await newThread();
     const carol = await newUser(identity);
+    const thread = aliceChat.getChatThreadClient(tid);
+    const before = (await all(thread.listMessages())).length;
+    await expect(thread.removeParticipant(carol.user)).resolves.toBeUndefined();
     const res = await chat('POST', tpath(tid, '/participants/:remove'), alice.token, {
       rawId: carol.id,
       communicationUser: { id: carol.id },
     });
-    expectChatError(res, 404, 'NotFound');
+    expect(res.status).toBe(204);
+    expect(await all(thread.listParticipants())).toHaveLength(2);
+    expect(await all(thread.listMessages())).toHaveLength(before);
+  });
+
+  // Live service (Android session records, 2021-09-07): an ACS id it cannot parse fails the whole request with
+  // 400 "Identifier format is invalid (…)"; a well-formed one it cannot add stays in invalidParticipants.
+  test('a malformed participant id -> 400 on create thread, add and remove, with the service message', async () => {
+    const malformed = '8:acs:invalidUserId';
+    const message = /^Identifier format is invalid \(8:acs:invalidUserId\)\.$/;
+    const created = await chat('POST', `/chat/threads?${API}`, alice.token, {
+      topic: 'Test',
+      participants: [participant(malformed)],
+    });
+    expectChatError(created, 400, 'BadRequest', message);
+    expect(created.headers['content-type']).toBe('application/json');
+    const tid = await newThread();
+    const added = await chat('POST', tpath(tid, '/participants/:add'), alice.token, {
+      participants: [participant(malformed)],
+    });
+    expectChatError(added, 400, 'BadRequest', message);
+    const removed = await chat('POST', tpath(tid, '/participants/:remove'), alice.token, {
+      rawId: malformed,
+      communicationUser: { id: malformed },
+    });
+    expectChatError(removed, 400, 'BadRequest', message);
     expect(await all(aliceChat.getChatThreadClient(tid).listParticipants())).toHaveLength(2);
   });
 
@@ -181,6 +210,40 @@ describe('thread properties validation (reference §6, §9)', () => {
       { 'repeatability-request-id': crypto.randomUUID() },
     );
     expectChatError(res, 400, 'BadRequest', /deleteThreadAfterDays/);
+  });
+
+  // The JS SDK suite's `updateProperties({ retentionPolicy: null })` sends merge-patch `{"retentionPolicy": null}`;
+  // the live service then reports `{"kind": "none"}` (azure-sdk-assets, 2024-06-05-preview).
+  test('updateProperties({ retentionPolicy: null }) clears the policy to {kind: none}', async () => {
+    const created = await aliceChat.createChatThread(
+      { topic: 'retention' },
+      { retentionPolicy: { kind: 'threadCreationDate', deleteThreadAfterDays: 40 } },
+    );
+    const thread = aliceChat.getChatThreadClient(created.chatThread?.id ?? '');
+    // The public options type has no null; JavaScript callers pass it anyway and the SDK forwards it.
+    await thread.updateProperties({ retentionPolicy: null } as unknown as UpdateChatThreadPropertiesOptions);
+    expect((await thread.getProperties()).retentionPolicy).toEqual({ kind: 'none' });
+    const raw = await chat('GET', tpath(created.chatThread?.id ?? ''), alice.token);
+    expect((raw.json as { retentionPolicy?: unknown }).retentionPolicy).toEqual({ kind: 'none' });
+  });
+
+  // Android session records (2021-09-07): malformed ids are 400, a well-formed unknown thread is 404.
+  test('malformed message id -> 400 on get, update and delete; malformed thread id -> 400; unknown thread -> 404', async () => {
+    const tid = await newThread();
+    const bad = 'invalid_chat_message_id';
+    const message = /^Value for MessageId \(invalid_chat_message_id\) is not valid\.$/;
+    expectChatError(await chat('GET', tpath(tid, `/messages/${bad}`), alice.token), 400, 'BadRequest', message);
+    const patch = await chat('PATCH', tpath(tid, `/messages/${bad}`), alice.token, { content: 'x' });
+    expectChatError(patch, 400, 'BadRequest', message);
+    expectChatError(await chat('DELETE', tpath(tid, `/messages/${bad}`), alice.token), 400, 'BadRequest', message);
+    const thread = aliceChat.getChatThreadClient(tid);
+    expect(await statusOf(thread.getMessage(bad))).toBe(400);
+    const malformedThread = await chat('DELETE', tpath('invalid_chat_thread_id'), alice.token);
+    expectChatError(malformedThread, 400, 'BadRequest');
+    expect(malformedThread.headers['content-type']).toBe('application/json');
+    expect(await statusOf(aliceChat.deleteChatThread('invalid_chat_thread_id'))).toBe(400);
+    const unknown = await chat('GET', tpath('19:00000000000000000000000000000000@thread.v2'), alice.token);
+    expectChatError(unknown, 404, 'NotFound', /^The specified thread id was not found\.$/);
   });
 
   test('unknown retention kind -> 400', async () => {

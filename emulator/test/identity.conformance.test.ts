@@ -141,21 +141,62 @@ describe('identity conformance (SDK api-version 2023-10-01)', () => {
     expect(await statusOf(identity.getToken(user, ['chat']))).toBe(404);
   });
 
-  test('deleteUser is idempotent for a deleted user (204) and 404 for one that never existed (README choice)', async () => {
+  /** A well-formed id of this emulator's resource that was never created. */
+  async function ghostOfThisResource(): Promise<{ communicationUserId: string }> {
+    const real = (await identity.createUser()).communicationUserId;
+    return { communicationUserId: `${real.slice(0, real.indexOf('_'))}_00000000-0000-0000-0000-000000000001` };
+  }
+
+  /** The identity the JS SDK suite uses as "not ours": a well-formed id of another resource. */
+  const otherResourceUser = {
+    communicationUserId: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000',
+  };
+
+  /** `RestError` fields of a rejected SDK call. */
+  async function restError(p: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string }> {
+    try {
+      await p;
+    } catch (e) {
+      return e as { statusCode?: number; code?: string; message: string };
+    }
+    throw new Error('expected the call to fail, it succeeded');
+  }
+
+  test('deleteUser is idempotent for a deleted user (204) and 404 for an id of this resource that never existed', async () => {
     const user = await identity.createUser();
     await identity.deleteUser(user);
     await expect(identity.deleteUser(user)).resolves.toBeUndefined();
-    const ghost = {
-      communicationUserId: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000002',
-    };
-    expect(await statusOf(identity.deleteUser(ghost))).toBe(404);
+    expect(await statusOf(identity.deleteUser(await ghostOfThisResource()))).toBe(404);
   });
 
-  test('getToken for an unknown user -> 404', async () => {
-    const ghost = {
-      communicationUserId: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000001',
-    };
-    expect(await statusOf(identity.getToken(ghost, ['chat']))).toBe(404);
+  test('getToken for an unknown user of this resource -> 404', async () => {
+    expect(await statusOf(identity.getToken(await ghostOfThisResource(), ['chat']))).toBe(404);
+  });
+
+  // Live service (azure-sdk-assets identity recordings, 2023-10-01, JS SDK suite "error cases").
+  test.each([
+    ['getToken', () => identity.getToken(otherResourceUser, ['chat', 'voip'])],
+    ['revokeTokens', () => identity.revokeTokens(otherResourceUser)],
+    ['deleteUser', () => identity.deleteUser(otherResourceUser)],
+  ] as const)('%s for an identity of another resource -> 401 IdentityNotOwned', async (_name, call) => {
+    const e = await restError(call());
+    expect(e.statusCode).toBe(401);
+    expect(e.code).toBe('IdentityNotOwned');
+    expect(e.message).toBe("Provided identity doesn't belong to the resource.");
+  });
+
+  test('getToken without scopes -> 400 ValidationError, target scopes, the service message', async () => {
+    const user = await identity.createUser();
+    const e = await restError(identity.getToken(user, []));
+    expect(e.statusCode).toBe(400);
+    expect(e.code).toBe('ValidationError');
+    expect(e.message).toBe('Invalid scopes - Scopes field is required.');
+    const raw = await issueTokenRaw(user.communicationUserId, { scopes: [] });
+    expect(raw.status).toBe(400);
+    expect(raw.headers['content-type']).toBe('application/json');
+    expect(raw.json).toEqual({
+      error: { code: 'ValidationError', message: 'Invalid scopes - Scopes field is required.', target: 'scopes' },
+    });
   });
 
   test('getTokenForTeamsUser -> clear 4xx (Teams exchange is not emulated)', async () => {

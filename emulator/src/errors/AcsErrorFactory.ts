@@ -7,6 +7,9 @@
  */
 export type ErrorSurface = 'chat' | 'identity' | 'admin';
 
+/** Errors are sent as `application/json` without a charset, as the live service sends them; success bodies carry one. */
+export const ERROR_CONTENT_TYPE = 'application/json';
+
 export class AcsError extends Error {
   constructor(
     readonly status: number,
@@ -64,6 +67,14 @@ export const Errors = {
       `Too many participants in one request: ${count} (limit is ${limit} per request).`,
       'participants',
     ),
+  // The live service's wording for malformed ids (Android session records, api-version 2021-09-07).
+  malformedIdentifier: (rawId: string) =>
+    new AcsError(400, 'BadRequest', `Identifier format is invalid (${rawId}).`, 'communicationIdentifier'),
+  malformedMessageId: (id: string) => new AcsError(400, 'BadRequest', `Value for MessageId (${id}) is not valid.`),
+  malformedThreadId: (id: string) => new AcsError(400, 'BadRequest', `Value for ThreadId (${id}) is not valid.`),
+  /** The identity service's answer to a missing or empty `scopes` (azure-sdk-assets identity recordings). */
+  scopesRequired: (field: string) =>
+    new AcsError(400, 'ValidationError', 'Invalid scopes - Scopes field is required.', field),
   teamsExchangeUnsupported: () =>
     new AcsError(
       400,
@@ -86,6 +97,8 @@ export const Errors = {
     ),
   tokenInvalid: (reason: string) =>
     new AcsError(401, 'InvalidAuthenticationToken', `The access token is invalid: ${reason}`),
+  /** An identity id of another resource (the live service checks ownership before existence). */
+  identityNotOwned: () => new AcsError(401, 'IdentityNotOwned', "Provided identity doesn't belong to the resource."),
   adminKeyInvalid: () =>
     new AcsError(
       401,
@@ -101,6 +114,7 @@ export const Errors = {
 
   // 404
   notFound: (what: string) => new AcsError(404, 'NotFound', `${what} was not found.`),
+  threadNotFound: () => new AcsError(404, 'NotFound', 'The specified thread id was not found.'),
   identityNotFound: (id: string) => new AcsError(404, 'IdentityNotFound', `Identity '${id}' was not found.`),
   routeNotFound: (method: string, path: string) => new AcsError(404, 'NotFound', `No such resource: ${method} ${path}`),
 

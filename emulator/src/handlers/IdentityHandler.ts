@@ -1,7 +1,7 @@
 import { issueToken, KNOWN_SCOPES } from '../auth/tokens';
 import { Errors } from '../errors/AcsErrorFactory';
 import { parseJsonObject, type JsonObject } from '../http/json';
-import { newUserId } from '../model/ids';
+import { newUserId, resourceOfUserId } from '../model/ids';
 import { identityTime } from '../model/time';
 import { param, type HandlerResult, type RequestContext } from './context';
 
@@ -10,7 +10,8 @@ export const TOKEN_MINUTES_MAX = 1440;
 
 function parseScopes(o: JsonObject, field: string): string[] {
   const v = o[field];
-  if (!Array.isArray(v) || v.length === 0) throw Errors.invalidField(field, 'must be a non-empty array of scopes');
+  if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) throw Errors.scopesRequired(field);
+  if (!Array.isArray(v)) throw Errors.invalidField(field, 'must be a non-empty array of scopes');
   for (const s of v) {
     if (typeof s !== 'string' || !(KNOWN_SCOPES as readonly string[]).includes(s)) {
       throw Errors.invalidField(field, `'${String(s)}' is not a known scope (${KNOWN_SCOPES.join(', ')})`);
@@ -42,8 +43,18 @@ function tokenFor(ctx: RequestContext, userId: string, scopes: string[], minutes
   return { token, expiresOn: identityTime(expiresOnMs) };
 }
 
-function existingUser(ctx: RequestContext): string {
+/**
+ * The identity in the path, owned by this resource: an id of another resource (or no resource at all) is 401
+ * IdentityNotOwned, as the live service answers; an id of this resource that does not exist is 404.
+ */
+function ownedIdentity(ctx: RequestContext): string {
   const id = param(ctx, 'id');
+  if (resourceOfUserId(id) !== ctx.services.store.state.resourceId.toLowerCase()) throw Errors.identityNotOwned();
+  return id;
+}
+
+function existingUser(ctx: RequestContext): string {
+  const id = ownedIdentity(ctx);
   const user = ctx.services.store.state.users.get(id);
   if (!user || user.deletedAt !== undefined) throw Errors.identityNotFound(id);
   return id;
@@ -77,7 +88,7 @@ export async function revokeAccessTokens(ctx: RequestContext): Promise<HandlerRe
 }
 
 export async function deleteUser(ctx: RequestContext): Promise<HandlerResult> {
-  const id = param(ctx, 'id');
+  const id = ownedIdentity(ctx);
   const user = ctx.services.store.state.users.get(id);
   if (!user) throw Errors.identityNotFound(id);
   // Deleting twice is not an error (the SDK's deleteUser is safe to retry).

@@ -1,9 +1,10 @@
 import { Errors } from '../errors/AcsErrorFactory';
 import { optionalString, parseJsonObject, parseMetadata, parseStrictMetadata } from '../http/json';
 import { DEFAULT_PAGE_SIZE, decodeToken, encodeToken, nextLink, parseIntParam, parseStartTime } from '../http/paging';
+import { isWellFormedMessageId } from '../model/ids';
 import type { StoredMessage, Thread } from '../model/types';
 import { renderMessage } from '../model/wire';
-import { checkContentSize, locationOf, memberThread, readableThread, type ReadView } from './chatAccess';
+import { checkContentSize, memberThread, threadLocation, readableThread, type ReadView } from './chatAccess';
 import { param, type HandlerResult, type RequestContext } from './context';
 
 /** service-limits.md: ListMessages returns at most 200 per page. */
@@ -12,6 +13,7 @@ export const MAX_MESSAGE_PAGE = 200;
 /** A message the caller may see: exists, not older than their shareHistoryTime, not after their removal. */
 function visibleMessage(ctx: RequestContext, view: ReadView): StoredMessage {
   const id = param(ctx, 'messageId');
+  if (!isWellFormedMessageId(id)) throw Errors.malformedMessageId(id);
   const i = view.thread.messageIndex.get(id);
   const m = i === undefined ? undefined : view.thread.messages[i];
   if (!m || m.createdAt < view.from || m.createdAt > view.until) throw Errors.notFound(`Message '${id}'`);
@@ -47,7 +49,7 @@ export async function sendChatMessage(ctx: RequestContext): Promise<HandlerResul
   return {
     status: 201,
     body: { id },
-    headers: locationOf(ctx, `/chat/threads/${encodeURIComponent(thread.id)}/messages/${id}`),
+    headers: threadLocation(ctx, thread.id, `/messages/${id}`),
   };
 }
 

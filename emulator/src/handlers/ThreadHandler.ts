@@ -22,7 +22,7 @@ import {
   readableThread,
   parseParticipantList,
   parseRetentionPolicy,
-  locationOf,
+  threadLocation,
 } from './chatAccess';
 import type { HandlerResult, RequestContext } from './context';
 
@@ -35,7 +35,7 @@ function topicUpdatedMessage(ctx: RequestContext, threadId: string, topic: strin
 function createdResult(ctx: RequestContext, thread: Thread, invalid: unknown[]): HandlerResult {
   const body: Record<string, unknown> = { chatThread: renderThread(thread, ctx.features) };
   if (invalid.length > 0) body['invalidParticipants'] = invalid;
-  return { status: 201, body, headers: locationOf(ctx, `/chat/threads/${encodeURIComponent(thread.id)}`) };
+  return { status: 201, body, headers: threadLocation(ctx, thread.id) };
 }
 
 export async function createChatThread(ctx: RequestContext): Promise<HandlerResult> {
@@ -161,7 +161,12 @@ export async function updateChatThreadProperties(ctx: RequestContext): Promise<H
     ? parseMetadata(body['metadata'], 'metadata', { allowNull: true })
     : undefined;
   if (metadata) checkMetadataTotal(mergeMetadata(thread.metadata, metadata), 'metadata');
-  const retentionPolicy = ctx.features.retentionPolicy ? parseRetentionPolicy(body['retentionPolicy']) : undefined;
+  // Merge-patch `"retentionPolicy": null` removes the policy, which the service reports as `{"kind":"none"}`.
+  const retentionPolicy = !ctx.features.retentionPolicy
+    ? undefined
+    : body['retentionPolicy'] === null
+      ? ({ kind: 'none' } as const)
+      : parseRetentionPolicy(body['retentionPolicy']);
   if (topic === undefined && metadata === undefined && retentionPolicy === undefined) {
     await ctx.services.store.durable();
     return { status: 204 };

@@ -1,6 +1,6 @@
 import { Errors, type ChatErrorModel } from '../errors/AcsErrorFactory';
 import { parseStrictMetadata, type JsonObject } from '../http/json';
-import { isCommunicationUserId } from '../model/ids';
+import { isCommunicationUserId, isWellFormedCommunicationUserId, isWellFormedThreadId } from '../model/ids';
 import type { Participant, RetentionPolicy, Thread } from '../model/types';
 import { param, type RequestContext } from './context';
 
@@ -11,11 +11,18 @@ export const MAX_METADATA_BYTES = 1024;
 /** Read receipts and typing notifications are not delivered in bigger threads (service-limits.md). */
 export const MAX_PARTICIPANTS_FOR_RECEIPTS = 20;
 
+/** The thread id in the path: a malformed one is 400, as the live service answers (before any 404). */
+function threadIdParam(ctx: RequestContext): string {
+  const id = param(ctx, 'threadId');
+  if (!isWellFormedThreadId(id)) throw Errors.malformedThreadId(id);
+  return id;
+}
+
 /** The thread in the path, for a caller who is currently a member; 404 if unknown/deleted, 403 otherwise. */
 export function memberThread(ctx: RequestContext): Thread {
-  const id = param(ctx, 'threadId');
+  const id = threadIdParam(ctx);
   const thread = ctx.services.store.state.thread(id);
-  if (!thread) throw Errors.notFound(`Chat thread '${id}'`);
+  if (!thread) throw Errors.threadNotFound();
   if (!thread.participants.has(ctx.caller)) throw Errors.forbidden();
   return thread;
 }
@@ -30,9 +37,8 @@ export interface ReadView {
 
 /** Read-only operations: current members, and removed members (history up to their removal). */
 export function readableThread(ctx: RequestContext): ReadView {
-  const id = param(ctx, 'threadId');
-  const thread = ctx.services.store.state.thread(id);
-  if (!thread) throw Errors.notFound(`Chat thread '${id}'`);
+  const thread = ctx.services.store.state.thread(threadIdParam(ctx));
+  if (!thread) throw Errors.threadNotFound();
   const p = thread.participants.get(ctx.caller);
   if (p) return { thread, from: p.shareHistoryTime, until: Number.MAX_SAFE_INTEGER };
   const f = thread.former.get(ctx.caller);
@@ -66,6 +72,9 @@ export function parseIdentifier(v: unknown, path: string): string {
   if (rawId !== undefined && rawId !== '' && cu && rawId !== id) {
     throw Errors.invalidField(`${path}.rawId`, 'does not match communicationUser.id');
   }
+  // A communication-user id the service cannot parse fails the whole request; a well-formed one it cannot add
+  // is reported per participant (invalidParticipants).
+  if (isCommunicationUserId(id) && !isWellFormedCommunicationUserId(id)) throw Errors.malformedIdentifier(id);
   return id;
 }
 
@@ -151,8 +160,12 @@ export function checkContentSize(content: string): void {
   if (Buffer.byteLength(content, 'utf8') > MAX_CONTENT_BYTES) throw Errors.contentTooLarge(MAX_CONTENT_BYTES);
 }
 
-export function locationOf(ctx: RequestContext, path: string): Record<string, string> {
-  return { Location: `${ctx.origin}${path}` };
+/**
+ * `Location` of a created thread (or, with `rest`, of something in it), encoded as the live service encodes it:
+ * `/chat/threads/19%3A…@thread.v2` (only the colon is escaped).
+ */
+export function threadLocation(ctx: RequestContext, threadId: string, rest = ''): Record<string, string> {
+  return { Location: `${ctx.origin}/chat/threads/${encodeURIComponent(threadId).replace(/%40/g, '@')}${rest}` };
 }
 
 export function checkMetadataTotal(m: Record<string, string>, path: string): void {

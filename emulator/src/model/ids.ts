@@ -7,6 +7,32 @@ export function isCommunicationUserId(id: string): boolean {
   return USER_PREFIXES.some((p) => id.startsWith(p) && id.length > p.length);
 }
 
+/**
+ * `<prefix><resource-guid>_<id>`, the only shape the live service accepts for a communication user: anything else
+ * with a user prefix (`8:acs:invalidUserId`) is rejected as a malformed identifier, not reported per participant.
+ */
+const WELL_FORMED_USER_ID =
+  /^8:(?:acs|spool|dod-acs|gcch-acs):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_[A-Za-z0-9-]+$/i;
+
+export function isWellFormedCommunicationUserId(id: string): boolean {
+  return WELL_FORMED_USER_ID.test(id);
+}
+
+/** The resource guid of a well-formed communication user id, lower-case; undefined for anything else. */
+export function resourceOfUserId(id: string): string | undefined {
+  return WELL_FORMED_USER_ID.exec(id)?.[1]?.toLowerCase();
+}
+
+/** `19:<anything>@thread.v2`: other thread ids are malformed (400), not unknown (404). */
+export function isWellFormedThreadId(id: string): boolean {
+  return /^19:[^@/\s]+@thread\.v2$/.test(id);
+}
+
+/** Message ids are ms-epoch numbers. */
+export function isWellFormedMessageId(id: string): boolean {
+  return /^\d{1,20}$/.test(id);
+}
+
 let lastTimePart = 0;
 let counter = 0;
 

@@ -7,14 +7,31 @@ export interface ApiFeatures {
   threadMetadata: boolean;
   participantMetadata: boolean;
   retentionPolicy: boolean;
+  /** `content.attachments: []` on text and html messages */
+  messageAttachments: boolean;
+  /** `messagingPolicy: {"textOnlyChat": false}` on thread properties */
+  messagingPolicy: boolean;
 }
 
+/**
+ * Which fields an api-version carries. The live recordings show thread metadata and `content.attachments: []`
+ * from 2023-07-01-preview on (azure-sdk-for-js recordings), and `messagingPolicy` at 2024-06-05-preview
+ * (azure-sdk-assets); the 2023-11-07 and 2024-03-07 GA versions have neither in their swagger. Participant
+ * metadata and retention policies are first seen in 2023-11-15-preview and later previews.
+ */
 export function apiFeatures(apiVersion: string): ApiFeatures {
   const date = apiVersion.slice(0, 10);
   const preview = apiVersion.endsWith('-preview');
-  // Thread metadata first shipped in 2023-11-15-preview; the 2023-11-07/2024-03-07 GA versions lack it.
-  const modern = date >= '2025-03-15' || (preview && date >= '2023-11-15');
-  return { threadMetadata: modern, participantMetadata: modern, retentionPolicy: modern };
+  const ga2025 = date >= '2025-03-15';
+  const modern = ga2025 || (preview && date >= '2023-11-15');
+  const fromJuly2023Preview = ga2025 || (preview && date >= '2023-07-01');
+  return {
+    threadMetadata: fromJuly2023Preview,
+    participantMetadata: modern,
+    retentionPolicy: modern,
+    messageAttachments: fromJuly2023Preview,
+    messagingPolicy: preview && date >= '2024-06-05',
+  };
 }
 
 export interface IdentifierModel {
@@ -52,6 +69,8 @@ export function renderThread(t: Thread, f: ApiFeatures): Record<string, unknown>
   if (t.deletedAt !== undefined) out['deletedOn'] = chatTime(t.deletedAt);
   if (f.threadMetadata) out['metadata'] = t.metadata ?? {};
   if (f.retentionPolicy && t.retentionPolicy !== undefined) out['retentionPolicy'] = t.retentionPolicy;
+  // Text-only chat is a Teams-interop policy the emulator does not model: always off, as for an ACS thread.
+  if (f.messagingPolicy) out['messagingPolicy'] = { textOnlyChat: false };
   return out;
 }
 
@@ -81,7 +100,9 @@ export function renderMessage(m: StoredMessage, f: ApiFeatures): Record<string, 
     switch (m.type) {
       case 'text':
       case 'html':
-        out['content'] = { message: m.content ?? '' };
+        out['content'] = f.messageAttachments
+          ? { message: m.content ?? '', attachments: [] }
+          : { message: m.content ?? '' };
         break;
       case 'topicUpdated':
         out['content'] = {
