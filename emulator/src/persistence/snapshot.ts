@@ -167,7 +167,7 @@ export function applySnapshotRecord(state: State, r: SnapshotRecord): void {
       if (!t) throw new Error(`snapshot message for unknown thread ordinal ${r.o}`);
       const [id, type, createdAt, version, sender, name, content, participants, initiator, md, edited, deleted, seq] =
         r.m;
-      // the sequenceIds this message's edits left behind stay empty slots
+      // sequenceIds that edited or deleted messages left behind stay empty slots
       while (seq !== undefined && t.messages.length < seq - 1) t.messages.push(undefined);
       const msg: StoredMessage = {
         id,
