@@ -359,12 +359,83 @@ describe.each(API_VERSIONS)('chat conformance, api-version $label', ({ apiVersio
     expect(m.id).toBe(id);
   });
 
-  test('deleteMessage sets deletedOn (the message stays listed)', async () => {
+  test('updateMessage gives the message a new version and the next sequenceId (it lists first)', async () => {
+    // live recordings (azure-sdk-for-android canUpdateExistingMessage, 2021-09-07): sequenceId 3 -> 4 on edit
     const thread = await newThread();
-    const { id } = await thread.sendMessage({ content: 'oops' });
-    await thread.deleteMessage(id);
-    const listed = (await all(thread.listMessages())).find((m) => m.id === id);
-    expect(listed?.deletedOn).toBeInstanceOf(Date);
+    const a = await thread.sendMessage({ content: 'a' });
+    await sleep(2);
+    const b = await thread.sendMessage({ content: 'b' });
+    await sleep(2);
+    await thread.updateMessage(a.id, { content: 'a2' });
+    const m = await thread.getMessage(a.id);
+    expect(m.sequenceId).toBe('5'); // 1, 2 system; a 3, b 4; the edit 5
+    expect(BigInt(m.version) > BigInt(b.id)).toBe(true);
+    const listed = await all(thread.listMessages());
+    expect(listed.map((x) => [x.id, x.sequenceId])).toEqual([
+      [a.id, '5'],
+      [b.id, '4'],
+      [listed[2]?.id, '2'],
+      [listed[3]?.id, '1'],
+    ]);
+  });
+
+  test('a deleted message lists and gets cleanly: deletedOn, empty content, new version, next sequenceId', async () => {
+    // live recordings (azure-sdk-for-net ThreadCGUD_ParticipantAUR_MessageGSU_NotificationT*): after a delete the
+    // message is still listed with its id, type, sender and createdOn, `deletedOn`, a new version, a higher
+    // sequenceId and content {"message": ""}; an earlier edit's editedOn is no longer shown.
+    const thread = await newThread();
+    const gone = await thread.sendMessage(
+      { content: 'oops' },
+      { senderDisplayName: 'Alice', metadata: { k: 'v' }, type: 'html' },
+    );
+    await sleep(2);
+    const kept = await thread.sendMessage({ content: 'kept' });
+    await thread.updateMessage(gone.id, { content: 'oops, edited' });
+    const edited = await thread.getMessage(gone.id);
+    await sleep(2);
+    await thread.deleteMessage(gone.id);
+    const listed = await all(thread.listMessages());
+    expect(listed.map((x) => x.sequenceId)).toEqual(['6', '4', '2', '1']); // sent 3, edited 5, deleted 6
+    const [first, second] = listed;
+    expect(first?.id).toBe(gone.id);
+    expect(second?.id).toBe(kept.id);
+    for (const m of [first, await thread.getMessage(gone.id)]) {
+      expect(m?.type).toBe('html');
+      expect(m?.sequenceId).toBe('6');
+      expect(BigInt(m?.version ?? '0') > BigInt(edited.version)).toBe(true);
+      expect(m?.deletedOn).toBeInstanceOf(Date);
+      expect(m?.content?.message).toBe('');
+      expect(m?.senderDisplayName).toBe('Alice');
+      expect(rawId(m?.sender)).toBe(alice.id);
+      expect(m?.createdOn.getTime()).toBe(edited.createdOn.getTime());
+      expect(m?.editedOn).toBeUndefined();
+      expect(m?.metadata).toBeUndefined();
+    }
+    // the other member sees the same
+    expect((await bobChat.getChatThreadClient(thread.threadId).getMessage(gone.id)).content?.message).toBe('');
+    // on the wire: content is present as {"message": ""}, never absent
+    const path = `/chat/threads/${encodeURIComponent(thread.threadId)}/messages`;
+    for (const url of [`${path}?api-version=${wireVersion}`, `${path}/${gone.id}?api-version=${wireVersion}`]) {
+      const res = await bearerRequest({ method: 'GET', url, base: emu.endpoint, ca: emu.ca, token: alice.token });
+      expect(res.status).toBe(200);
+      const body = res.json as Record<string, unknown> & { value?: Record<string, unknown>[] };
+      const wire = body.value ? body.value[0] : body;
+      expect(Object.keys(wire ?? {})).toEqual([
+        'id',
+        'type',
+        'sequenceId',
+        'version',
+        'content',
+        'senderDisplayName',
+        'createdOn',
+        'senderCommunicationIdentifier',
+        'deletedOn',
+      ]);
+      expect(wire?.['content']).toEqual({ message: '' });
+    }
+    // deleting again is idempotent and changes nothing
+    await thread.deleteMessage(gone.id);
+    expect((await thread.getMessage(gone.id)).sequenceId).toBe('6');
   });
 
   test('addParticipants: 201 without invalidParticipants, participantAdded message with initiator', async () => {

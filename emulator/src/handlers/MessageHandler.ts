@@ -58,8 +58,9 @@ export function getChatMessage(ctx: RequestContext): HandlerResult {
 }
 
 /**
- * Newest first. The continuation token holds the last sequence id returned, so messages sent while a client
- * pages never shift the pages it has not read yet (no duplicates, no gaps).
+ * Newest first by sequenceId (an edited or deleted message has taken a newer one, so it comes first). The
+ * continuation token holds the last sequence id returned, so messages sent or changed while a client pages never
+ * shift the pages it has not read yet (no duplicates, no gaps).
  */
 export function listChatMessages(ctx: RequestContext): HandlerResult {
   const view = readableThread(ctx);
@@ -67,23 +68,27 @@ export function listChatMessages(ctx: RequestContext): HandlerResult {
   const token = decodeToken(ctx.query, ['s']);
   const startTime = token?.['st'] ?? parseStartTime(ctx.query);
   const floor = Math.max(startTime ?? 0, view.from);
-  const messages = view.thread.messages;
-  let i = Math.min(messages.length, (token?.['s'] ?? messages.length + 1) - 1) - 1;
-  // A removed participant's view ends at the removal: skip newer messages (binary search, ids grow with seq).
-  if (view.until !== Number.MAX_SAFE_INTEGER) i = Math.min(i, lastIndexUpTo(messages, view.until));
+  const slots = view.thread.messages;
   const value: Record<string, unknown>[] = [];
   let lastSeq = 0;
-  for (; i >= 0 && value.length < pageSize; i--) {
-    const m = messages[i] as StoredMessage;
-    if (m.createdAt < floor) {
-      i = -1; // ids (and so creation times) grow with the sequence: nothing older qualifies
+  let more = false;
+  for (let i = Math.min(slots.length, (token?.['s'] ?? slots.length + 1) - 1) - 1; i >= 0; i--) {
+    const m = slots[i];
+    // an empty slot is a sequenceId its message left behind; a removed participant's view ends at the removal
+    if (m === undefined || m.createdAt > view.until) continue;
+    // Every lower slot got its sequenceId before this message got its version, so was created before it: when
+    // the version is older than the floor, nothing below qualifies.
+    if (m.version < floor) break;
+    if (m.createdAt < floor) continue;
+    if (value.length === pageSize) {
+      more = true;
       break;
     }
     value.push(renderMessage(m, ctx.features));
     lastSeq = m.seq;
   }
   const body: Record<string, unknown> = { value };
-  if (i >= 0 && (messages[i] as StoredMessage).createdAt >= floor) {
+  if (more) {
     const tok: Record<string, number> = { s: lastSeq };
     if (startTime !== undefined) tok['st'] = startTime;
     body['nextLink'] = nextLink(
@@ -93,17 +98,6 @@ export function listChatMessages(ctx: RequestContext): HandlerResult {
     );
   }
   return { status: 200, body };
-}
-
-function lastIndexUpTo(messages: StoredMessage[], until: number): number {
-  let lo = 0;
-  let hi = messages.length; // first index with createdAt > until
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((messages[mid] as StoredMessage).createdAt <= until) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
 }
 
 function ownMessage(ctx: RequestContext): { thread: Thread; message: StoredMessage } {

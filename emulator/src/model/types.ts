@@ -26,10 +26,11 @@ export interface Participant {
 export interface StoredMessage {
   /** ms-epoch string; unique across the emulator. */
   id: string;
+  /** the thread's change counter when the message was created, edited or deleted last (live-service rule) */
   seq: number;
   type: MessageType;
   createdAt: number;
-  /** ms epoch of the last change (creation or edit); rendered as `version`. */
+  /** ms epoch of the last change (creation, edit or delete); rendered as `version`. */
   version: number;
   senderId: string | undefined;
   senderDisplayName: string | undefined;
@@ -66,9 +67,12 @@ export interface Thread {
   joined: Map<string, number>;
   /** counter behind `joined` and ReadReceipt.order */
   counter: number;
-  /** messages[i].seq === i + 1 */
-  messages: StoredMessage[];
-  /** message id -> index in `messages` */
+  /**
+   * Slot i holds the message whose sequenceId is i + 1, or undefined once that message took a newer sequenceId
+   * (an edit or delete gives it the thread's next one). The length is the thread's last sequenceId.
+   */
+  messages: (StoredMessage | undefined)[];
+  /** message id -> its slot in `messages`; its size is the number of messages */
   messageIndex: Map<string, number>;
   receipts: Map<string, ReadReceipt>;
   /** removed participants keep read access to the history up to their removal */

@@ -89,41 +89,46 @@ export function renderParticipant(p: Participant, f: ApiFeatures): Record<string
   return out;
 }
 
+/**
+ * A deleted message keeps its id, type, sender and createdOn, gets `deletedOn`, and its content is emptied to
+ * `{"message": ""}` (present: the Python SDK reads it unconditionally); edit time and metadata are not shown,
+ * as in the live service's recordings.
+ */
 export function renderMessage(m: StoredMessage, f: ApiFeatures): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: m.id,
     type: m.type,
     sequenceId: String(m.seq),
     version: String(m.version),
+    content: messageContent(m, f),
   };
-  if (m.deletedAt === undefined) {
-    switch (m.type) {
-      case 'text':
-      case 'html':
-        out['content'] = f.messageAttachments
-          ? { message: m.content ?? '', attachments: [] }
-          : { message: m.content ?? '' };
-        break;
-      case 'topicUpdated':
-        out['content'] = {
-          topic: m.content ?? '',
-          initiatorCommunicationIdentifier: identifierModel(m.initiatorId ?? ''),
-        };
-        break;
-      default:
-        out['content'] = {
-          participants: (m.participants ?? []).map((p) => renderParticipant(p, f)),
-          initiatorCommunicationIdentifier: identifierModel(m.initiatorId ?? ''),
-        };
-    }
-  }
   if (m.senderId !== undefined) out['senderDisplayName'] = m.senderDisplayName ?? '';
   out['createdOn'] = chatTime(m.createdAt);
   if (m.senderId !== undefined) out['senderCommunicationIdentifier'] = identifierModel(m.senderId);
-  if (m.deletedAt !== undefined) out['deletedOn'] = chatTime(m.deletedAt);
+  if (m.deletedAt !== undefined) {
+    out['deletedOn'] = chatTime(m.deletedAt);
+    return out;
+  }
   if (m.editedAt !== undefined) out['editedOn'] = chatTime(m.editedAt);
   if (m.metadata !== undefined) out['metadata'] = m.metadata;
   return out;
+}
+
+function messageContent(m: StoredMessage, f: ApiFeatures): Record<string, unknown> {
+  if (m.deletedAt !== undefined) return { message: '' };
+  switch (m.type) {
+    case 'text':
+    case 'html':
+      // 2023-07-01-preview and later list an (empty) attachments array on user messages.
+      return f.messageAttachments ? { message: m.content ?? '', attachments: [] } : { message: m.content ?? '' };
+    case 'topicUpdated':
+      return { topic: m.content ?? '', initiatorCommunicationIdentifier: identifierModel(m.initiatorId ?? '') };
+    default:
+      return {
+        participants: (m.participants ?? []).map((p) => renderParticipant(p, f)),
+        initiatorCommunicationIdentifier: identifierModel(m.initiatorId ?? ''),
+      };
+  }
 }
 
 export function renderReceipt(r: ReadReceipt): Record<string, unknown> {

@@ -54,7 +54,7 @@ export function applyChange(state: State, c: Change): void {
       const t = state.threads.get(c.threadId);
       if (t && t.deletedAt === undefined) {
         t.deletedAt = c.at;
-        state.messageCount -= t.messages.length;
+        state.messageCount -= t.messageIndex.size;
       }
       return;
     }
@@ -85,20 +85,22 @@ export function applyChange(state: State, c: Change): void {
       return;
     }
     case 'messageEdited': {
-      const m = findMessage(state, c.threadId, c.messageId);
-      if (!m) return;
+      const t = state.threads.get(c.threadId);
+      const m = t && findMessage(t, c.messageId);
+      if (!t || !m) return;
       if (c.content !== undefined) m.content = c.content;
       if (c.metadata !== undefined) m.metadata = mergeMetadata(m.metadata, c.metadata);
       m.editedAt = c.at;
-      m.version = c.at;
+      changed(t, m, c.at);
       state.clock.observe(c.at);
       return;
     }
     case 'messageDeleted': {
-      const m = findMessage(state, c.threadId, c.messageId);
-      if (!m) return;
+      const t = state.threads.get(c.threadId);
+      const m = t && findMessage(t, c.messageId);
+      if (!t || !m) return;
       m.deletedAt = c.at;
-      m.version = c.at;
+      changed(t, m, c.at);
       state.clock.observe(c.at);
       return;
     }
@@ -140,11 +142,22 @@ function addParticipant(state: State, t: Thread, p: Participant): void {
   set.add(t.ordinal);
 }
 
-function findMessage(state: State, threadId: string, messageId: string): StoredMessage | undefined {
-  const t = state.threads.get(threadId);
-  if (!t) return undefined;
+function findMessage(t: Thread, messageId: string): StoredMessage | undefined {
   const i = t.messageIndex.get(messageId);
   return i === undefined ? undefined : t.messages[i];
+}
+
+/**
+ * An edit or delete gives the message a new version and the thread's next sequenceId, as the live service does
+ * (azure-sdk-for-net ChatClientsLiveTests recordings: edited 4 -> 10, then deleted -> 11; listed newest first by it).
+ */
+function changed(t: Thread, m: StoredMessage, at: number): void {
+  m.version = at;
+  const slot = t.messageIndex.get(m.id);
+  if (slot !== undefined) t.messages[slot] = undefined;
+  t.messageIndex.set(m.id, t.messages.length);
+  t.messages.push(m);
+  m.seq = t.messages.length;
 }
 
 /** JSON merge-patch of a string map: null removes a key. */

@@ -38,7 +38,11 @@ export type SnapshotRecord =
   | { t: 'sUserThreads'; id: string; o: number[] }
   | { t: 'sIdem'; k: string; e: IdempotencyEntry };
 
-/** StoredMessage without `seq` (its position gives it); JSON writes an absent field as null. */
+/**
+ * StoredMessage; `seq` is written only after a gap (a sequenceId an edited or deleted message left behind), else
+ * it is the previous message's plus one. Snapshots written before edits moved messages have no `seq` at all.
+ * JSON writes an absent field as null.
+ */
 type Opt<T> = T | null | undefined;
 type MessageTuple = [
   id: string,
@@ -53,10 +57,11 @@ type MessageTuple = [
   metadata: Opt<Metadata>,
   editedAt: Opt<number>,
   deletedAt: Opt<number>,
+  seq?: number,
 ];
 
-function toTuple(m: StoredMessage): MessageTuple {
-  return [
+function toTuple(m: StoredMessage, previousSeq: number): MessageTuple {
+  const tuple: MessageTuple = [
     m.id,
     m.type,
     m.createdAt,
@@ -70,6 +75,8 @@ function toTuple(m: StoredMessage): MessageTuple {
     m.editedAt,
     m.deletedAt,
   ];
+  if (m.seq !== previousSeq + 1) tuple.push(m.seq);
+  return tuple;
 }
 
 const SNAPSHOT_TYPES = new Set(['snap', 'sUser', 'sThread', 'sMsg', 'sUserThreads', 'sIdem']);
@@ -81,7 +88,7 @@ export function isSnapshotRecord(r: { t: string }): r is SnapshotRecord {
 /** How many lines a snapshot of `state` takes (cheap; decides whether compacting is worth it). */
 export function snapshotSize(state: State): number {
   let n = 1 + state.users.size + state.threadList.length + state.userThreads.size + state.idempotency.size;
-  for (const t of state.threadList) if (t.deletedAt === undefined) n += t.messages.length;
+  for (const t of state.threadList) if (t.deletedAt === undefined) n += t.messageIndex.size;
   return n;
 }
 
@@ -111,7 +118,12 @@ export function snapshotLines(state: State): string[] {
       last: t.lastMessageAt,
     });
     if (t.deletedAt !== undefined) continue;
-    for (const m of t.messages) put({ t: 'sMsg', o: t.ordinal, m: toTuple(m) });
+    let previousSeq = 0;
+    for (const m of t.messages) {
+      if (m === undefined) continue;
+      put({ t: 'sMsg', o: t.ordinal, m: toTuple(m, previousSeq) });
+      previousSeq = m.seq;
+    }
   }
   for (const [id, set] of state.userThreads) put({ t: 'sUserThreads', id, o: [...set] });
   for (const [k, e] of state.idempotency) put({ t: 'sIdem', k, e });
@@ -153,7 +165,10 @@ export function applySnapshotRecord(state: State, r: SnapshotRecord): void {
     case 'sMsg': {
       const t = state.threadList[r.o];
       if (!t) throw new Error(`snapshot message for unknown thread ordinal ${r.o}`);
-      const [id, type, createdAt, version, sender, name, content, participants, initiator, md, edited, deleted] = r.m;
+      const [id, type, createdAt, version, sender, name, content, participants, initiator, md, edited, deleted, seq] =
+        r.m;
+      // sequenceIds that edited or deleted messages left behind stay empty slots
+      while (seq !== undefined && t.messages.length < seq - 1) t.messages.push(undefined);
       const msg: StoredMessage = {
         id,
         seq: t.messages.length + 1,
