@@ -1,4 +1,4 @@
-import type { StackOptions, StackPorts } from './stack';
+import type { StackOptions, StackPorts } from './startStack';
 
 export const START_USAGE =
   'Usage: node dist/localhost/start.js [--data-dir DIR] [--blob-port N] [--queue-port N] [--table-port N] ' +
