@@ -4,7 +4,7 @@
  * Prints the milliseconds since this process started, once loading is done.
  */
 import { join } from 'node:path';
-import { loadApp } from '../localhost/loadApp';
+import { loadApp } from '../localhost/worker/loadApp';
 
 async function main(): Promise<void> {
   const mode = process.argv[2];

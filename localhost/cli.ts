@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { parseCliArgs, USAGE } from './cliArgs';
 import { startHost } from './host';
-import { listFunctions } from './listFunctions';
-import { consoleSink } from './log';
-import { readLocalHttpPort } from './settings';
+import { listFunctions } from './worker/listFunctions';
+import { consoleSink } from './worker/log';
+import { readLocalHttpPort } from './worker/settings';
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {

@@ -1,3 +1,5 @@
+import { parseArgs } from 'util';
+
 export interface CliOptions {
   appDir: string;
   /** undefined: local.settings.json Host.LocalHttpPort, else 7071. */
@@ -9,42 +11,41 @@ export interface CliOptions {
 export const USAGE =
   'Usage: node dist/localhost/cli.js [--app-dir DIR] [--port 7071] [--host 127.0.0.1] [--function-key KEY] [--list]';
 
-/** Parses the host CLI flags; throws with a message naming the flag on bad input. */
+const FLAGS = {
+  'app-dir': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'function-key': { type: 'string' },
+} as const;
+
+/** Parses the host CLI flags (`--flag value` or `--flag=value`); throws with a message naming the flag on bad input. */
 export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
-  const options: CliOptions = {
-    appDir: process.cwd(),
-    port: undefined,
-    host: '127.0.0.1',
-    functionKey: env.LOCAL_FUNCTION_KEY || undefined,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    const [name, inline] = flag.includes('=') ? flag.split(/=(.*)/s, 2) : [flag, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new Error(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--app-dir':
-        options.appDir = value();
-        break;
-      case '--port': {
-        const raw = value();
-        const port = Number(raw);
-        if (!/^\d+$/.test(raw) || port > 65535) throw new Error(`--port must be an integer 0-65535, got '${raw}'`);
-        options.port = port;
-        break;
-      }
-      case '--host':
-        options.host = value();
-        break;
-      case '--function-key':
-        options.functionKey = value();
-        break;
-      default:
-        throw new Error(`unknown option '${flag}'`);
+  // Non-strict, so that the messages below (not parseArgs's own) name what is wrong; checked in argv order.
+  const { values, tokens } = parseArgs({
+    args: argv,
+    options: FLAGS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !Object.hasOwn(FLAGS, token.name)) {
+      throw new Error(`unknown option '${argv[token.index]}'`);
     }
+    if (!token.value) throw new Error(`${token.rawName} needs a value`);
+    if (token.name === 'port') portNumber(token.value);
   }
-  return options;
+  const text = (name: keyof typeof FLAGS): string | undefined => values[name] as string | undefined;
+  const port = text('port');
+  return {
+    appDir: text('app-dir') ?? process.cwd(),
+    port: port === undefined ? undefined : portNumber(port),
+    host: text('host') ?? '127.0.0.1',
+    functionKey: text('function-key') ?? (env.LOCAL_FUNCTION_KEY || undefined),
+  };
+}
+
+function portNumber(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new Error(`--port must be an integer 0-65535, got '${raw}'`);
+  return Number(raw);
 }

@@ -1,16 +1,18 @@
 import fs from 'fs';
 import type { AddressInfo } from 'net';
 import path from 'path';
-import type { RegisteredFunction } from './coreApi';
-import { compileHttpRoutes } from './httpRoutes';
-import { createHttpServer } from './httpServer';
-import { invoke } from './invoke';
-import { loadApp, startApp, terminateApp, triggerOf, triggerTypeOf } from './loadApp';
-import { consoleSink, describeError, type LogSink } from './log';
-import { compileQueues, QueueRunner } from './queues';
-import { readHostSettings } from './settings';
-import { localHostId, ScheduleMonitor } from './scheduleMonitor';
-import { compileTimers, TimerRunner, type TimerInfo } from './timers';
+import { adminEndpoint } from './triggers/admin/adminEndpoint';
+import { eventGridWebhook } from './triggers/eventGrid/eventGridWebhook';
+import { compileHttpRoutes } from './triggers/http/functionRoutes';
+import { createHttpServer } from './triggers/http/httpServer';
+import { compileQueues, QueueRunner } from './triggers/queue/queueTrigger';
+import { localHostId, ScheduleMonitor } from './triggers/timer/scheduleMonitor';
+import { compileTimers, TimerRunner, type TimerInfo } from './triggers/timer/timerTrigger';
+import type { RegisteredFunction } from './worker/coreApi';
+import { invoke } from './worker/invoke';
+import { loadApp, startApp, terminateApp, triggerOf, triggerTypeOf } from './worker/loadApp';
+import { consoleSink, describeError, type LogSink } from './worker/log';
+import { readHostSettings } from './worker/settings';
 
 export interface HostOptions {
   appDir: string;
@@ -155,7 +157,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       routePrefix: settings.routePrefix,
       routes: compileHttpRoutes(app),
       functionKey: options.functionKey,
-      runNonHttp,
+      // The one table of host-owned URL areas: the HTTP server knows them only through it.
+      endpoints: [adminEndpoint(runNonHttp), eventGridWebhook(app, sink)],
       track,
       ready,
     });

@@ -1,7 +1,7 @@
 import path from 'path';
-import { PortTakenError } from './ports';
-import { REPO_ROOT, startStack, type RunningStack, type StackOptions } from './stack';
-import { parseStartArgs, START_USAGE } from './startArgs';
+import { PortTakenError } from './stack/ports';
+import { REPO_ROOT, startStack, type RunningStack, type StackOptions } from './stack/startStack';
+import { parseStartArgs, START_USAGE } from './stack/startArgs';
 
 /** `npm start`: Azurite, the ACS emulator and the Functions host, until Ctrl-C. */
 async function main(): Promise<void> {

@@ -1,78 +1,86 @@
 #!/usr/bin/env node
+import { parseArgs as parseFlags } from 'node:util';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from './EmulatorServer';
 import type { FaultSpec } from './faults/FaultManager';
 
 const USAGE = `Usage: acs-emulator [--host 127.0.0.1] [--port 8443] [--location DIR] [--cert PEM --key PEM]
                     [--access-key B64] [--event-webhook URL]... [--fault JSON]... [--throttling] [--silent]`;
 
+const FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  location: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  'access-key': { type: 'string' },
+  'event-webhook': { type: 'string', multiple: true },
+  fault: { type: 'string', multiple: true },
+  throttling: { type: 'boolean' },
+  silent: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Flags whose value is an option as given. */
+const TEXT_OPTIONS = {
+  host: 'host',
+  location: 'location',
+  cert: 'cert',
+  key: 'key',
+  'access-key': 'accessKey',
+} as const satisfies Record<string, keyof EmulatorOptions>;
+
 /** Parses argv into options; throws an Error with a message a person can act on. */
 export function parseArgs(argv: string[]): EmulatorOptions {
-  const opts: EmulatorOptions = {};
-  const webhooks: string[] = [];
+  // Non-strict, so that the messages below (not util.parseArgs's own) name what is wrong; checked in argv order.
+  const { values, tokens } = parseFlags({
+    args: argv,
+    options: FLAGS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const faults: FaultSpec[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [name, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--host':
-        opts.host = value();
-        break;
-      case '--port': {
-        const v = value();
-        const n = Number(v);
-        if (!/^\d+$/.test(v) || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got '${v}'`);
-        opts.port = n;
-        break;
-      }
-      case '--location':
-        opts.location = value();
-        break;
-      case '--cert':
-        opts.cert = value();
-        break;
-      case '--key':
-        opts.key = value();
-        break;
-      case '--access-key':
-        opts.accessKey = value();
-        break;
-      case '--event-webhook':
-        webhooks.push(value());
-        break;
-      case '--fault': {
-        const v = value();
-        try {
-          faults.push(JSON.parse(v) as FaultSpec);
-        } catch {
-          throw new Error(`--fault must be JSON, got '${v}'`);
-        }
-        break;
-      }
-      case '--throttling':
-        opts.throttling = true;
-        break;
-      case '--silent':
-        opts.silent = true;
-        break;
-      case '--help':
-      case '-h':
+  for (const token of tokens) {
+    // `-h` only on its own: `-hx` is not a group of switches here.
+    const known =
+      token.kind === 'option' &&
+      Object.hasOwn(FLAGS, token.name) &&
+      (token.rawName.startsWith('--') || argv[token.index] === token.rawName);
+    if (token.kind !== 'option' || !known) throw new Error(`unknown option '${argv[token.index]}'`);
+    const flag = FLAGS[token.name as keyof typeof FLAGS];
+    if (flag.type === 'boolean') {
+      if (token.name === 'help') {
         process.stdout.write(`${USAGE}\n`);
         process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option '${arg}'`);
+      }
+      continue;
+    }
+    // A value must follow; the next flag is not one (`--name=--x` still is).
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--'))) {
+      throw new Error(`${token.rawName} needs a value`);
+    }
+    if (token.name === 'port' && (!/^\d+$/.test(token.value) || Number(token.value) > 65535)) {
+      throw new Error(`--port must be an integer from 0 to 65535, got '${token.value}'`);
+    }
+    if (token.name === 'fault') {
+      try {
+        faults.push(JSON.parse(token.value) as FaultSpec);
+      } catch {
+        throw new Error(`--fault must be JSON, got '${token.value}'`);
+      }
     }
   }
-  if (webhooks.length > 0) opts.eventWebhooks = webhooks;
+  const opts: EmulatorOptions = {};
+  for (const [flag, option] of Object.entries(TEXT_OPTIONS)) {
+    const value = values[flag];
+    if (typeof value === 'string') opts[option] = value;
+  }
+  if (typeof values.port === 'string') opts.port = Number(values.port);
+  // A switch given as `--silent=...` still turns it on, as before.
+  if (values.throttling !== undefined) opts.throttling = true;
+  if (values.silent !== undefined) opts.silent = true;
+  const webhooks = values['event-webhook'] as string[] | undefined;
+  if (webhooks && webhooks.length > 0) opts.eventWebhooks = webhooks;
   if (faults.length > 0) opts.faults = faults;
   return opts;
 }

@@ -1,4 +1,4 @@
-import { spawnAzurite, type RunningAzurite } from '../../localhost/azurite';
+import { spawnAzurite, type RunningAzurite } from '../../localhost/stack/azurite';
 
 export type TestAzurite = RunningAzurite;
 

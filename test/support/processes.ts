@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'child_process';
 import path from 'path';
-import { descendants, isAlive, stopChild, waitForLine } from '../../localhost/processTree';
+import { isProcessAlive } from '../../localhost/stack/processAlive';
+import { descendants, stopChild, waitForLine } from '../../localhost/stack/processTree';
 
-export { descendants, isAlive, stopChild, waitForLine };
+export { descendants, isProcessAlive as isAlive, stopChild, waitForLine };
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 

@@ -1,7 +1,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { spawnEmulator, emulatorCli, type RunningEmulatorProcess } from '../../../localhost/emulatorProcess';
+import { spawnEmulator, emulatorCli, type RunningEmulatorProcess } from '../../../localhost/stack/emulatorProcess';
 import { startAzurite, type TestAzurite } from '../../support/azurite';
 import { startHostProcess, type HostProcess } from '../../support/hostProcess';
 import { REPO_ROOT } from '../../support/processes';

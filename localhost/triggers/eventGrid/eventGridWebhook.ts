@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'http';
-import type { HttpHostContext } from './httpServer';
-import { readBody } from './httpBody';
-import { sendEmpty, sendJson } from './httpResponse';
-import { invoke } from './invoke';
-import { triggerTypeOf } from './loadApp';
+import { invoke } from '../../worker/invoke';
+import { triggerTypeOf, type LoadedApp } from '../../worker/loadApp';
+import type { LogSink } from '../../worker/log';
+import type { HostEndpoint } from '../http/hostEndpoint';
+import { readBody } from '../http/requestBody';
+import { sendEmpty, sendJson } from '../http/responses';
 
 const VALIDATION_EVENT = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 
@@ -15,8 +16,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * `POST /runtime/webhooks/eventgrid?functionName=NAME`: answers the subscription handshake with the
  * validation code, otherwise runs the function once per event (Event Grid or CloudEvents schema).
  */
-export async function handleEventGrid(
-  ctx: HttpHostContext,
+export function eventGridWebhook(app: LoadedApp, sink: LogSink): HostEndpoint {
+  return {
+    path: ['runtime', 'webhooks', 'eventgrid'],
+    requiresKey: true,
+    handle: (req, res, url) => handleEventGrid(app, sink, req, res, url),
+  };
+}
+
+async function handleEventGrid(
+  app: LoadedApp,
+  sink: LogSink,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -36,7 +46,7 @@ export async function handleEventGrid(
     sendJson(res, 400, { error: 'Bad Request', message: 'query parameter "functionName" is required' });
     return;
   }
-  const fn = ctx.app.registry.functions.get(name);
+  const fn = app.registry.functions.get(name);
   if (!fn || triggerTypeOf(fn) !== 'eventgridtrigger') {
     sendJson(res, 404, { error: 'Not Found', message: `no Event Grid function named "${name}"` });
     return;
@@ -67,7 +77,7 @@ export async function handleEventGrid(
   }
   let failed = 0;
   for (const event of events) {
-    const result = await invoke(ctx.app, fn, { data: { json: JSON.stringify(event) } }, ctx.sink);
+    const result = await invoke(app, fn, { data: { json: JSON.stringify(event) } }, sink);
     if (!result.ok) failed++;
   }
   // A failure makes Event Grid retry the delivery, as with the real extension.

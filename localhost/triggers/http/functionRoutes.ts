@@ -1,6 +1,6 @@
-import type { RegisteredFunction } from './coreApi';
-import { functionsWithTrigger, triggerOf, triggerTypeOf, type LoadedApp } from './loadApp';
-import { compileRoute, type CompiledRoute } from './routes';
+import type { RegisteredFunction } from '../../worker/coreApi';
+import { functionsWithTrigger, triggerOf, type LoadedApp } from '../../worker/loadApp';
+import { compileRoute, type CompiledRoute } from './routeTemplates';
 
 export interface HttpFunction {
   fn: RegisteredFunction;
@@ -8,10 +8,6 @@ export interface HttpFunction {
   route: string;
   methods: string[];
   authLevel: 'anonymous' | 'function' | 'admin';
-}
-
-export function isHttpFunction(fn: RegisteredFunction): boolean {
-  return triggerTypeOf(fn) === 'httptrigger';
 }
 
 /** Compiles every HTTP trigger's route template once, at start. */

@@ -1,4 +1,4 @@
-import { compileRoute, findRoutes, matchRoute, splitPath } from '../../../localhost/routes';
+import { compileRoute, findRoutes, matchRoute, splitPath } from '../../../../../localhost/triggers/http/routeTemplates';
 
 const seg = (p: string): string[] => splitPath(p) ?? [];
 const match = (template: string, p: string): Record<string, string> | null =>

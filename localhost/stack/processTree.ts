@@ -1,20 +1,6 @@
 import type { ChildProcess } from 'child_process';
 import fs from 'fs';
-
-/** True while `pid` exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (not Linux): trust kill(0)
-  }
-}
+import { isProcessAlive } from './processAlive';
 
 /** Every live descendant of `pid` (Linux /proc; empty elsewhere). */
 export function descendants(pid: number): number[] {
@@ -125,7 +111,7 @@ export async function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<
   clearTimeout(timer);
   // Grandchildren the child failed to stop must not outlive it.
   for (const orphan of tree) {
-    if (isAlive(orphan)) {
+    if (isProcessAlive(orphan)) {
       try {
         process.kill(orphan, 'SIGKILL');
       } catch {

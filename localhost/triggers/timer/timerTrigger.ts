@@ -1,11 +1,11 @@
-import { parseNcrontab, type NcrontabSchedule } from '../src/cron/ncrontab';
-import type { RegisteredFunction } from './coreApi';
-import { invoke } from './invoke';
-import { functionsWithTrigger, triggerOf, type LoadedApp } from './loadApp';
-import type { LogSink } from './log';
-import { retryPolicyOf } from './retry';
+import { parseNcrontab, type NcrontabSchedule } from '../../../src/cron/ncrontab';
+import type { RegisteredFunction } from '../../worker/coreApi';
+import { invoke } from '../../worker/invoke';
+import { functionsWithTrigger, triggerOf, type LoadedApp } from '../../worker/loadApp';
+import type { LogSink } from '../../worker/log';
+import { retryPolicyOf } from './retryPolicy';
 import type { ScheduleMonitor, ScheduleStatus } from './scheduleMonitor';
-import { resolveSettingRefs } from './settings';
+import { resolveSettingRefs } from '../../worker/settings';
 
 // A tick this much later than scheduled counts as past due.
 const PAST_DUE_TOLERANCE_MS = 1000;

@@ -1,11 +1,11 @@
 import type { QueueClient, DequeuedMessageItem } from '@azure/storage-queue';
-import type { RegisteredFunction } from './coreApi';
-import type { RpcTypedData } from './coreTypes';
-import { invoke } from './invoke';
-import { functionsWithTrigger, triggerOf, type LoadedApp } from './loadApp';
-import { describeError, type LogSink } from './log';
-import { resolveSettingRefs, type QueueSettings } from './settings';
-import { queueServiceFromSetting } from './storageConnection';
+import type { RegisteredFunction } from '../../worker/coreApi';
+import type { RpcTypedData } from '../../worker/coreTypes';
+import { invoke } from '../../worker/invoke';
+import { functionsWithTrigger, triggerOf, type LoadedApp } from '../../worker/loadApp';
+import { describeError, type LogSink } from '../../worker/log';
+import { resolveSettingRefs, type QueueSettings } from '../../worker/settings';
+import { queueServiceFromSetting } from './queueConnection';
 
 const MIN_POLL_MS = 100;
 // While a message is being processed it is kept invisible by a lease renewed every LEASE_RENEW_MS, as the runtime

@@ -63,7 +63,7 @@ export async function loadApp(appDir: string, sink: LogSink): Promise<LoadedApp>
   const registry: AppRegistry = { functions: new Map(), hooks: new Map(), model: undefined };
   const coreApi = createCoreApi(registry, (level, _category, message) => sink(level, message));
   const uninstall = installCoreApi(coreApi);
-  const files = resolveMainGlob(absDir, main);
+  const files = await resolveMainGlob(absDir, main);
   if (files.length === 0) {
     uninstall();
     throw new Error(`Found zero files matching the supplied pattern "${main}" in ${absDir} (did you build?)`);

@@ -5,10 +5,10 @@ import fs from 'fs';
 import net from 'net';
 import os from 'os';
 import path from 'path';
-import { freePort, PortTakenError } from '../../../localhost/ports';
-import { startStack, type RunningStack } from '../../../localhost/stack';
-import { readRecords, tempRecordFile } from '../../support/hostProcess';
-import { descendants, eventually, exitCode, isAlive, REPO_ROOT, spawnNode } from '../../support/processes';
+import { freePort, PortTakenError } from '../../../../localhost/stack/ports';
+import { startStack, type RunningStack } from '../../../../localhost/stack/startStack';
+import { readRecords, tempRecordFile } from '../../../support/hostProcess';
+import { descendants, eventually, exitCode, isAlive, REPO_ROOT, spawnNode } from '../../../support/processes';
 
 // npm start's orchestration, driven programmatically on free ports with a temporary data directory.
 describe('local stack (npm start): Azurite + ACS emulator + Functions host', () => {

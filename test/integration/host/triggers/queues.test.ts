@@ -1,8 +1,8 @@
 import path from 'path';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { startAzurite, type TestAzurite } from '../../support/azurite';
-import { FIXTURES, startHostProcess, type HostProcess } from '../../support/hostProcess';
-import { eventually } from '../../support/processes';
+import { startAzurite, type TestAzurite } from '../../../support/azurite';
+import { FIXTURES, startHostProcess, type HostProcess } from '../../../support/hostProcess';
+import { eventually } from '../../../support/processes';
 
 const base64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
 

@@ -1,50 +1,11 @@
-import fs from 'fs';
-import os from 'os';
-import path from 'path';
-import { expandBraces, resolveMainGlob } from '../../../localhost/mainGlob';
 import {
   applyLocalSettings,
   parseTimeSpan,
   readHostSettings,
   readLocalHttpPort,
   resolveSettingRefs,
-} from '../../../localhost/settings';
-import { parseCliArgs } from '../../../localhost/cliArgs';
-
-function tempDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'host-unit-'));
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
-
-describe('main glob', () => {
-  it('expands braces, nested too', () => {
-    expect(expandBraces('dist/src/{index.js,functions/*.js}')).toEqual([
-      'dist/src/index.js',
-      'dist/src/functions/*.js',
-    ]);
-    expect(expandBraces('{a,b{1,2}}.js')).toEqual(['a.js', 'b1.js', 'b2.js']);
-    expect(expandBraces('plain.js')).toEqual(['plain.js']);
-  });
-
-  it('matches * within one directory, in pattern order, without duplicates', () => {
-    const dir = tempDir({
-      'dist/src/index.js': '',
-      'dist/src/functions/b.js': '',
-      'dist/src/functions/a.js': '',
-      'dist/src/functions/a.js.map': '',
-      'dist/src/functions/nested/c.js': '',
-    });
-    const files = resolveMainGlob(dir, 'dist/src/{index.js,functions/*.js,functions/a.js}').map((f) =>
-      path.relative(dir, f),
-    );
-    expect(files).toEqual(['dist/src/index.js', 'dist/src/functions/a.js', 'dist/src/functions/b.js']);
-    expect(resolveMainGlob(dir, 'dist/missing/*.js')).toEqual([]);
-  });
-});
+} from '../../../../localhost/worker/settings';
+import { tempDir } from '../../../support/tempDir';
 
 describe('settings', () => {
   it('copies local.settings.json Values without overriding the environment', () => {
@@ -99,23 +60,5 @@ describe('settings', () => {
     expect(parseTimeSpan('00:00:30', 'x')).toBe(30_000);
     expect(parseTimeSpan('1.02:03:04.5', 'x')).toBe(((24 + 2) * 60 + 3) * 60_000 + 4500);
     expect(() => parseTimeSpan('30s', 'visibilityTimeout')).toThrow("visibilityTimeout: '30s' is not a TimeSpan");
-  });
-});
-
-describe('CLI arguments', () => {
-  it('has Core-Tools-like defaults and takes the key from LOCAL_FUNCTION_KEY', () => {
-    expect(parseCliArgs([], {})).toMatchObject({ port: undefined, host: '127.0.0.1', functionKey: undefined });
-    expect(parseCliArgs([], { LOCAL_FUNCTION_KEY: 'k' }).functionKey).toBe('k');
-  });
-
-  it('parses flags in both spellings and rejects bad ones by name', () => {
-    expect(parseCliArgs(['--port=0', '--app-dir', '/x', '--function-key', 'abc'], {})).toMatchObject({
-      port: 0,
-      appDir: '/x',
-      functionKey: 'abc',
-    });
-    expect(() => parseCliArgs(['--port', 'http'], {})).toThrow("--port must be an integer 0-65535, got 'http'");
-    expect(() => parseCliArgs(['--port'], {})).toThrow('--port needs a value');
-    expect(() => parseCliArgs(['--verbose'], {})).toThrow("unknown option '--verbose'");
   });
 });

@@ -10,7 +10,7 @@ const SUPERVISOR = path.join(__dirname, 'supervise.js');
 export function spawnSupervised(script: string, args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
   // Under jest this module runs from TypeScript source; the supervisor itself always runs compiled.
   const supervisor = __filename.endsWith('.ts')
-    ? path.join(__dirname, '..', 'dist', 'localhost', 'supervise.js')
+    ? path.join(__dirname, '..', '..', 'dist', 'localhost', 'stack', 'supervise.js')
     : SUPERVISOR;
   return spawn(process.execPath, [supervisor, script, ...args], {
     env: env ?? process.env,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'http';
-import type { RpcHttpCookie, RpcHttpData, RpcTypedData } from './coreTypes';
+import type { RpcHttpCookie, RpcHttpData, RpcTypedData } from '../../worker/coreTypes';
 
 /** Small JSON error/status body; never carries a stack or request data. */
 export function sendJson(

@@ -1,8 +1,8 @@
 import path from 'path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { startAzurite, type TestAzurite } from '../../support/azurite';
-import { FIXTURES, startHostProcess, type HostProcess } from '../../support/hostProcess';
-import { eventually } from '../../support/processes';
+import { startAzurite, type TestAzurite } from '../../../support/azurite';
+import { FIXTURES, startHostProcess, type HostProcess } from '../../../support/hostProcess';
+import { eventually } from '../../../support/processes';
 
 const statusBlob = (name: string): string => `timers/fixture-monitor-app/Host.Functions.${name}/status`;
 

@@ -1,14 +1,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'http';
-import type { CompiledRoute } from './routes';
-import { findRoutes, splitPath } from './routes';
-import type { HttpFunction } from './httpRoutes';
-import { invoke } from './invoke';
-import type { LoadedApp } from './loadApp';
-import { describeError, type LogSink } from './log';
-import { hasValidKey } from './keys';
-import { sendEmpty, sendJson, writeRpcHttp } from './httpResponse';
-import { handleEventGrid } from './eventGridWebhook';
-import { BodyTooLargeError, readBody } from './httpBody';
+import { invoke } from '../../worker/invoke';
+import type { LoadedApp } from '../../worker/loadApp';
+import { describeError, type LogSink } from '../../worker/log';
+import { hasValidKey } from './functionKeys';
+import type { HttpFunction } from './functionRoutes';
+import { findEndpoint, type HostEndpoint } from './hostEndpoint';
+import { BodyTooLargeError, readBody } from './requestBody';
+import { sendJson, writeRpcHttp } from './responses';
+import { findRoutes, splitPath, type CompiledRoute } from './routeTemplates';
 
 // Hop-by-hop headers describe this connection, not the request the function sees.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te']);
@@ -19,8 +18,8 @@ export interface HttpHostContext {
   routePrefix: string;
   routes: CompiledRoute<HttpFunction>[];
   functionKey: string | undefined;
-  /** Runs a non-HTTP function by name now; false when no such function exists. */
-  runNonHttp(name: string, input: string): boolean | 'http';
+  /** Host-owned areas (admin API, webhooks), tried in order before the function routes. */
+  endpoints: readonly HostEndpoint[];
   /** Keeps a promise alive until shutdown has waited for it. */
   track(work: Promise<unknown>): void;
   /** Requests wait for this (the appStart hooks) before any function runs. */
@@ -40,54 +39,6 @@ function keyRequired(ctx: HttpHostContext, req: IncomingMessage, url: URL, res: 
   if (ctx.functionKey === undefined || hasValidKey(req, url, ctx.functionKey)) return false;
   sendJson(res, 401, { error: 'Unauthorized', message: 'a valid key is required in x-functions-key or ?code=' });
   return true;
-}
-
-async function handleAdmin(
-  ctx: HttpHostContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  segments: string[],
-) {
-  if (keyRequired(ctx, req, url, res)) return;
-  const [, area, name, extra] = segments;
-  if (area?.toLowerCase() === 'host' && name?.toLowerCase() === 'status' && extra === undefined) {
-    sendJson(res, 200, { state: 'Running' });
-    return;
-  }
-  if (area?.toLowerCase() !== 'functions' || name === undefined || extra !== undefined) {
-    sendJson(res, 404, { error: 'Not Found' });
-    return;
-  }
-  if (req.method !== 'POST') {
-    sendJson(res, 405, { error: 'Method Not Allowed' }, { allow: 'POST' });
-    return;
-  }
-  const raw = (await readBody(req)).toString('utf8');
-  let input = '';
-  if (raw.trim() !== '') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      sendJson(res, 400, { error: 'Bad Request', message: 'body must be JSON like {"input": "..."}' });
-      return;
-    }
-    const value = (parsed as { input?: unknown } | null)?.input;
-    if (value !== undefined && typeof value !== 'string') {
-      sendJson(res, 400, { error: 'Bad Request', message: 'field "input" must be a string' });
-      return;
-    }
-    input = value ?? '';
-  }
-  const started = ctx.runNonHttp(name, input);
-  if (started === 'http') {
-    sendJson(res, 400, { error: 'Bad Request', message: `function "${name}" is HTTP-triggered; call its route` });
-  } else if (!started) {
-    sendJson(res, 404, { error: 'Not Found', message: `no function named "${name}"` });
-  } else {
-    sendEmpty(res, 202);
-  }
 }
 
 async function handleRoute(
@@ -149,11 +100,10 @@ async function route(ctx: HttpHostContext, req: IncomingMessage, res: ServerResp
     sendJson(res, 400, { error: 'Bad Request', message: 'the URL path is not valid percent-encoding' });
     return;
   }
-  const first = segments[0]?.toLowerCase();
-  if (first === 'admin') return handleAdmin(ctx, req, res, url, segments);
-  if (first === 'runtime' && segments[1]?.toLowerCase() === 'webhooks' && segments[2]?.toLowerCase() === 'eventgrid') {
-    if (keyRequired(ctx, req, url, res)) return;
-    return handleEventGrid(ctx, req, res, url);
+  const endpoint = findEndpoint(ctx.endpoints, segments);
+  if (endpoint) {
+    if (endpoint.requiresKey && keyRequired(ctx, req, url, res)) return;
+    return endpoint.handle(req, res, url, segments);
   }
   if (segments.length === 0 && (req.method === 'GET' || req.method === 'HEAD')) {
     sendJson(res, 200, { status: 'Your Functions host is up and running' });

@@ -44,11 +44,12 @@ export interface RunningStack {
   close(): Promise<void>;
 }
 
-// This file runs compiled (dist/localhost) or as TypeScript source (localhost/, under jest).
+// This file runs compiled (dist/localhost/stack) or as TypeScript source (localhost/stack, under jest).
+const LOCALHOST_DIR = path.dirname(__dirname);
 export const REPO_ROOT =
-  path.basename(path.dirname(__dirname)) === 'dist'
-    ? path.resolve(__dirname, '..', '..')
-    : path.resolve(__dirname, '..');
+  path.basename(path.dirname(LOCALHOST_DIR)) === 'dist'
+    ? path.resolve(LOCALHOST_DIR, '..', '..')
+    : path.resolve(LOCALHOST_DIR, '..');
 const HOST_CLI = path.join(REPO_ROOT, 'dist', 'localhost', 'cli.js');
 
 /** Asks the host which Event Grid functions the app has, so the emulator can deliver to them. */

@@ -1,6 +1,6 @@
 import path from 'path';
-import { FIXTURES, startHostProcess, type HostProcess } from '../../support/hostProcess';
-import { eventually } from '../../support/processes';
+import { FIXTURES, startHostProcess, type HostProcess } from '../../../support/hostProcess';
+import { eventually } from '../../../support/processes';
 
 const APP = path.join(FIXTURES, 'http-app');
 

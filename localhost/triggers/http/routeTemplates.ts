@@ -1,5 +1,7 @@
 // ASP.NET-style route templates as Functions uses them: {id}, {id?}, {id:int}, {*rest}; case-insensitive,
 // literal segments beat parameters.
+// Hand-written on purpose: npm routers (path-to-regexp, find-my-way) speak other template syntaxes, with neither
+// ASP.NET's inline constraints nor its literal-before-parameter precedence.
 
 type Constraint = (value: string) => boolean;
 

@@ -1,7 +1,7 @@
 import path from 'path';
-import { FIXTURES, startHostProcess, type HostProcess } from '../../support/hostProcess';
-import { HOST_CLI } from '../../support/hostProcess';
-import { eventually, exitCode, spawnNode } from '../../support/processes';
+import { FIXTURES, startHostProcess, type HostProcess } from '../../../support/hostProcess';
+import { HOST_CLI } from '../../../support/hostProcess';
+import { eventually, exitCode, spawnNode } from '../../../support/processes';
 
 describe('local host: timer triggers', () => {
   let host: HostProcess;

@@ -1,4 +1,4 @@
-import type { RegisteredFunction } from './coreApi';
+import type { RegisteredFunction } from '../../worker/coreApi';
 
 export interface RetryPolicy {
   /** -1 retries forever (until the host stops). */
