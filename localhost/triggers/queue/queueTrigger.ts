@@ -57,6 +57,9 @@ export class QueueRunner {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  // Ends a poll in flight at stop: with storage gone (npm start's Azurite stopping first), its retries would hold
+  // shutdown for minutes.
+  private readonly polling = new AbortController();
   private readonly queue: QueueClient;
   private readonly poison: QueueClient;
 
@@ -83,6 +86,7 @@ export class QueueRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.polling.abort();
     this.wake?.();
     await this.loop;
   }
@@ -105,10 +109,11 @@ export class QueueRunner {
     while (!this.stopped) {
       try {
         if (!created) {
-          await this.queue.createIfNotExists();
+          await this.queue.createIfNotExists({ abortSignal: this.polling.signal });
           created = true;
         }
         const { receivedMessageItems: messages } = await this.queue.receiveMessages({
+          abortSignal: this.polling.signal,
           numberOfMessages: this.settings.batchSize,
           visibilityTimeout: PROCESSING_VISIBILITY_S,
         });
@@ -120,6 +125,7 @@ export class QueueRunner {
           continue;
         }
       } catch (err) {
+        if (this.stopped) break; // the poll was aborted by stop()
         if (!failing) {
           this.sink(
             'warning',
