@@ -131,6 +131,7 @@ class EmulatorServer {
     if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(apiVersion)) throw Errors.invalidApiVersion(apiVersion);
     const operation = route.operation;
     if (operation) {
+      s.calls.set(operation, (s.calls.get(operation) ?? 0) + 1);
       s.throttler.check(operation, ctx.caller || undefined, params['threadId']);
       await s.faults.apply(operation);
     }
@@ -189,6 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     faults,
     throttler: new Throttler(options.throttling ?? false),
+    calls: new Map(),
     events,
     delivery,
     key,

@@ -228,6 +228,7 @@ describe('admin API', () => {
     expect(s.messages).toBe(3);
     expect(s.faults).toHaveLength(1);
     expect(s.throttling).toBe(false);
+    expect(s.calls).toMatchObject({ CreateChatThread: 1, SendChatMessage: 1 });
     await admin.reset();
     const after = await admin.state();
     expect(after).toEqual({
@@ -238,6 +239,7 @@ describe('admin API', () => {
       faults: [],
       throttling: false,
       eventDelivery: { delivered: 0, failed: 0, pending: 0 },
+      calls: {},
     });
     // after reset the old user is unknown: its token no longer works
     expect(await statusOf(thread.getProperties())).toBe(401);

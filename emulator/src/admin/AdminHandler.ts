@@ -39,6 +39,7 @@ export function getState(ctx: RequestContext): HandlerResult {
       faults: s.faults.list(),
       throttling: s.throttler.enabled,
       eventDelivery: s.delivery.getStats(),
+      calls: Object.fromEntries(s.calls),
     },
   };
 }
@@ -48,6 +49,7 @@ export async function reset(ctx: RequestContext): Promise<HandlerResult> {
   await s.store.commit([{ t: 'reset', at: Date.now() }]);
   s.faults.clear();
   s.throttler.reset();
+  s.calls.clear();
   return { status: 204 };
 }
 

@@ -18,6 +18,8 @@ export interface Services {
   key: Buffer;
   /** the access key as configured (base64) */
   accessKey: string;
+  /** Chat and identity calls received per operation since start or the last reset, faulted ones included. */
+  calls: Map<string, number>;
 }
 
 export interface RequestContext {

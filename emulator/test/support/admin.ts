@@ -9,6 +9,8 @@ export interface AdminState {
   faults: FaultRule[];
   throttling: boolean;
   eventDelivery: { delivered: number; failed: number; pending: number };
+  /** Calls received per operation name since start or the last reset. */
+  calls: Record<string, number>;
 }
 
 export type FaultSpec =
