@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { coldStartBench } from './coldStart.bench';
 import { emulatorBench } from './emulator.bench';
 import type { Bench, BenchResult } from './harness';
+import { participantsBench } from './participants.bench';
 
-const BENCHES: Bench[] = [coldStartBench, emulatorBench];
+const BENCHES: Bench[] = [coldStartBench, emulatorBench, participantsBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
