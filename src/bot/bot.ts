@@ -1,0 +1,243 @@
+/**
+ * The chat bot: runs one command posted in a thread and replies in the thread as the service user. Each command
+ * has exactly one effect and one reply, however often its event or queue message is delivered: the command is
+ * claimed by its message id, its side effects are keyed by it, and the reply carries `replyTo` so a retry finds
+ * it instead of posting a second one.
+ */
+import type { AcsFailure } from '../acs/acsErrors';
+import { toAcsFailure } from '../acs/acsErrors';
+import type { ChatPort } from '../acs/chatPort';
+import { DomainError } from '../domainErrors';
+import type { IdempotencyStore } from '../idempotency/idempotencyStore';
+import { sendOnce } from '../messages/sendOnce';
+import { COMMANDS, helpText, parseCommand, type ParsedCommand } from './commands';
+import { isTimeZone, parseWhen } from './when';
+
+/** Metadata on every bot reply: marks it as the bot's (no loops) and threads it to the command. */
+export const BOT_METADATA_KEY = 'bot';
+export const REPLY_TO_KEY = 'replyTo';
+
+export interface CommandJob {
+  threadId: string;
+  messageId: string;
+  senderId: string;
+  body: string;
+  type: 'text' | 'html';
+  /** When the command was posted (bounds the search for an earlier reply). */
+  postedAt: string;
+}
+
+export interface BotSchedule {
+  scheduleId: string;
+  state: string;
+  content: string;
+  nextRunAt?: string;
+  cron?: string;
+}
+
+/** What the bot needs from scheduled messages. `key` makes a retried create return the first schedule. */
+export interface BotSchedules {
+  createOnce(
+    threadId: string,
+    input: { content: string; sendAt?: string; cron?: string; timeZone?: string },
+    key: string,
+  ): Promise<BotSchedule>;
+  list(threadId: string): Promise<BotSchedule[]>;
+  cancel(threadId: string, scheduleId: string): Promise<BotSchedule>;
+}
+
+export interface BotArchive {
+  archiveNow(threadId: string): Promise<{ messages: number; added: number; parts: number }>;
+}
+
+/** Per-thread bot settings (the time zone of `/timezone`). */
+export interface ThreadSettings {
+  timeZone(threadId: string): Promise<string | undefined>;
+  setTimeZone(threadId: string, timeZone: string): Promise<void>;
+}
+
+export interface BotDeps {
+  chat: ChatPort;
+  schedules: BotSchedules;
+  archive: BotArchive;
+  settings: ThreadSettings;
+  claims: IdempotencyStore;
+  displayName: string;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+export class Bot {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: BotDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Runs the command in `job` once and replies. Throws only what is worth retrying (transient ACS or storage). */
+  async run(job: CommandJob): Promise<void> {
+    const claim = await this.deps.claims.claim('bot', `${job.threadId}\n${job.messageId}`, 'command');
+    if (claim.kind === 'replay') {
+      // Done before; make sure its reply went out (a crash may have come between the two).
+      await this.reply(job, String(claim.answer.body), true);
+      return;
+    }
+    let text: string;
+    try {
+      text = await this.execute(job);
+    } catch (error) {
+      const failure = isAcs(error) ? toAcsFailure(error) : undefined;
+      if (failure?.retriable || (!failure && !(error instanceof DomainError))) {
+        await claim.release();
+        throw error;
+      }
+      text = failure ? acsReason(failure) : (error as Error).message;
+    }
+    try {
+      await this.reply(job, text, claim.takenOver);
+    } catch (error) {
+      const failure = toAcsFailure(error);
+      if (failure.retriable) {
+        await claim.release();
+        throw error;
+      }
+      // Not a member any more, or the thread is gone: nobody to answer.
+      this.deps.log?.(`No reply to ${job.messageId} in ${job.threadId}: ${failure.message}`);
+    }
+    await claim.complete({ status: 200, body: text });
+  }
+
+  private async reply(job: CommandJob, text: string, mayHaveSent: boolean): Promise<void> {
+    await sendOnce(
+      this.deps.chat,
+      job.threadId,
+      {
+        content: text,
+        type: 'text',
+        senderDisplayName: this.deps.displayName,
+        metadata: { [BOT_METADATA_KEY]: 'true' },
+      },
+      { key: REPLY_TO_KEY, value: job.messageId },
+      { mayHaveSent, since: new Date(Date.parse(job.postedAt) - 1000) },
+    );
+  }
+
+  /** The reply to the command; DomainErrors carry the reason for a malformed argument. */
+  private async execute(job: CommandJob): Promise<string> {
+    const parsed = parseCommand(job.body, job.type);
+    if (parsed.kind === 'none') return 'That is not a command. Try /help.';
+    if (parsed.kind === 'unknown') return `Unknown command /${parsed.word}. Try /help.`;
+    return this.runCommand(job, parsed.command);
+  }
+
+  private async runCommand(job: CommandJob, command: ParsedCommand): Promise<string> {
+    const { threadId } = job;
+    const key = `bot:${threadId}:${job.messageId}`;
+    switch (command.name) {
+      case 'help':
+        return helpText();
+      case 'schedule': {
+        const timeZone = (await this.deps.settings.timeZone(threadId)) ?? 'UTC';
+        const when = parseWhen(command.args, timeZone, this.now());
+        if (!when.ok) return `Could not schedule: ${when.error}. Usage: ${COMMANDS.schedule.usage}`;
+        if (!when.rest) return `Could not schedule: say what to post after the time. Usage: ${COMMANDS.schedule.usage}`;
+        const s = await this.attempt('schedule', () =>
+          this.deps.schedules.createOnce(
+            threadId,
+            { content: when.rest, sendAt: when.sendAt, ...(when.timeZone ? { timeZone: when.timeZone } : {}) },
+            key,
+          ),
+        );
+        return typeof s === 'string' ? s : `Scheduled ${s.scheduleId} for ${s.nextRunAt ?? when.sendAt}.`;
+      }
+      case 'every': {
+        const timeZone = (await this.deps.settings.timeZone(threadId)) ?? 'UTC';
+        const words = command.args.split(/\s+/).filter(Boolean);
+        if (words.length < 6)
+          return `Could not schedule: give a cron expression and the text. Usage: ${COMMANDS.every.usage}`;
+        // Six fields (NCRONTAB, with seconds) if they parse, else five (standard cron): the rest is the text.
+        let last = '';
+        for (const fields of [6, 5]) {
+          const text = words.slice(fields).join(' ');
+          if (!text) continue;
+          const s = await this.attempt('schedule', () =>
+            this.deps.schedules.createOnce(
+              threadId,
+              { content: text, cron: words.slice(0, fields).join(' '), timeZone },
+              key,
+            ),
+          );
+          if (typeof s !== 'string')
+            return `Scheduled ${s.scheduleId} (${words.slice(0, fields).join(' ')}, ${timeZone}); first at ${s.nextRunAt ?? '?'}.`;
+          last = s;
+        }
+        return last;
+      }
+      case 'schedules': {
+        const list = await this.deps.schedules.list(threadId);
+        if (list.length === 0) return 'No schedules in this thread.';
+        return [
+          'Schedules:',
+          ...list.map(
+            (s) =>
+              `${s.scheduleId} ${s.state}${s.cron ? ` ${s.cron}` : ''}${s.nextRunAt ? ` next ${s.nextRunAt}` : ''}: ${preview(s.content)}`,
+          ),
+        ].join('\n');
+      }
+      case 'cancel': {
+        const id = command.args.split(/\s+/)[0] ?? '';
+        if (!id) return `Could not cancel: say which schedule. Usage: ${COMMANDS.cancel.usage}`;
+        const s = await this.attempt('cancel', () => this.deps.schedules.cancel(threadId, id));
+        return typeof s === 'string' ? s : `Cancelled ${s.scheduleId}.`;
+      }
+      case 'archive': {
+        const result = await this.deps.archive.archiveNow(threadId);
+        return `Archived ${result.messages} messages (${result.added} new records) in ${result.parts} part(s).`;
+      }
+      case 'topic': {
+        if (!command.args) return `Could not change the topic: give the new topic. Usage: ${COMMANDS.topic.usage}`;
+        if (command.args.length > 256) return 'Could not change the topic: at most 256 characters.';
+        await this.deps.chat.updateTopic(threadId, command.args);
+        return `Topic changed to "${command.args}".`;
+      }
+      case 'timezone': {
+        const name = command.args.split(/\s+/)[0] ?? '';
+        if (!name)
+          return `Time zone: ${(await this.deps.settings.timeZone(threadId)) ?? 'UTC'}. Usage: ${COMMANDS.timezone.usage}`;
+        if (!isTimeZone(name))
+          return `Could not set the time zone: "${name}" is not an IANA time zone name, e.g. Europe/Paris.`;
+        await this.deps.settings.setTimeZone(threadId, name);
+        return `Time zone set to ${name}.`;
+      }
+    }
+  }
+
+  /** Runs a service call; a DomainError (the user's mistake) becomes the reply instead of a failure. */
+  private async attempt<T>(verb: string, fn: () => Promise<T>): Promise<T | string> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof DomainError) return `Could not ${verb}: ${error.message}`;
+      throw error;
+    }
+  }
+}
+
+function preview(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function isAcs(error: unknown): boolean {
+  return (
+    (error as { name?: string })?.name === 'AcsFailure' ||
+    typeof (error as { statusCode?: unknown })?.statusCode === 'number'
+  );
+}
+
+function acsReason(failure: AcsFailure): string {
+  return failure.kind === 'forbidden'
+    ? 'I may not do that in this thread.'
+    : failure.kind === 'notFound'
+      ? 'That no longer exists.'
+      : `ACS refused: ${failure.message}`;
+}
