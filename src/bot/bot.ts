@@ -7,6 +7,7 @@
 import type { AcsFailure } from '../acs/acsErrors';
 import { toAcsFailure } from '../acs/acsErrors';
 import type { ChatPort } from '../acs/chatPort';
+import { validateNcrontab } from '../cron/ncrontab';
 import { DomainError } from '../domainErrors';
 import type { IdempotencyStore } from '../idempotency/idempotencyStore';
 import { sendOnce } from '../messages/sendOnce';
@@ -155,23 +156,16 @@ export class Bot {
         const words = command.args.split(/\s+/).filter(Boolean);
         if (words.length < 6)
           return `Could not schedule: give a cron expression and the text. Usage: ${COMMANDS.every.usage}`;
-        // Six fields (NCRONTAB, with seconds) if they parse, else five (standard cron): the rest is the text.
-        let last = '';
-        for (const fields of [6, 5]) {
-          const text = words.slice(fields).join(' ');
-          if (!text) continue;
-          const s = await this.attempt('schedule', () =>
-            this.deps.schedules.createOnce(
-              threadId,
-              { content: text, cron: words.slice(0, fields).join(' '), timeZone },
-              key,
-            ),
-          );
-          if (typeof s !== 'string')
-            return `Scheduled ${s.scheduleId} (${words.slice(0, fields).join(' ')}, ${timeZone}); first at ${s.nextRunAt ?? '?'}.`;
-          last = s;
-        }
-        return last;
+        // Six fields (NCRONTAB, with seconds) when they read as such, else five (standard cron): the rest is text.
+        const fields = words.length > 6 && validateNcrontab(words.slice(0, 6).join(' ')) === null ? 6 : 5;
+        const cron = words.slice(0, fields).join(' ');
+        const text = words.slice(fields).join(' ');
+        const s = await this.attempt('schedule', () =>
+          this.deps.schedules.createOnce(threadId, { content: text, cron, timeZone }, key),
+        );
+        return typeof s === 'string'
+          ? s
+          : `Scheduled ${s.scheduleId} (${cron}, ${timeZone}); first at ${s.nextRunAt ?? '?'}.`;
       }
       case 'schedules': {
         const list = await this.deps.schedules.list(threadId);
