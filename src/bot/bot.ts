@@ -47,8 +47,16 @@ export interface BotSchedules {
   cancel(threadId: string, scheduleId: string): Promise<BotSchedule>;
 }
 
+/** What the bot needs from the archive: a run now, and what it did. */
 export interface BotArchive {
-  archiveNow(threadId: string): Promise<{ messages: number; added: number; parts: number }>;
+  archiveNow(threadId: string): Promise<{
+    outcome: string;
+    newMessages: number;
+    changes: number;
+    records: number;
+    parts: number;
+    error?: string;
+  }>;
 }
 
 /** Per-thread bot settings (the time zone of `/timezone`). */
@@ -185,8 +193,9 @@ export class Bot {
         return typeof s === 'string' ? s : `Cancelled ${s.scheduleId}.`;
       }
       case 'archive': {
-        const result = await this.deps.archive.archiveNow(threadId);
-        return `Archived ${result.messages} messages (${result.added} new records) in ${result.parts} part(s).`;
+        const run = await this.deps.archive.archiveNow(threadId);
+        if (run.outcome === 'skipped') return `An archive run of this thread is already going on (${run.error ?? ''}).`;
+        return `Archived: ${run.newMessages} new messages and ${run.changes} changes (${run.records} records in ${run.parts} new part(s)).`;
       }
       case 'topic': {
         if (!command.args) return `Could not change the topic: give the new topic. Usage: ${COMMANDS.topic.usage}`;

@@ -63,7 +63,12 @@ function setup() {
   const bot = new Bot({
     chat,
     schedules,
-    archive: { archiveNow: async (t) => (archived.push(t), { messages: 42, added: 5, parts: 1 }) },
+    archive: {
+      archiveNow: async (t) => (
+        archived.push(t),
+        { outcome: 'succeeded', newMessages: 42, changes: 3, records: 45, parts: 1 }
+      ),
+    },
     settings: { timeZone: async (t) => zones.get(t), setTimeZone: async (t, z) => void zones.set(t, z) },
     claims: new MemoryClaims(),
     displayName: 'Chat Bot',
@@ -158,7 +163,7 @@ describe('Bot', () => {
     await bot.run(job('/dance'));
     expect(replies().reverse()).toEqual([
       'Topic changed to "Quarterly review".',
-      'Archived 42 messages (5 new records) in 1 part(s).',
+      'Archived: 42 new messages and 3 changes (45 records in 1 new part(s)).',
       'Unknown command /dance. Try /help.',
     ]);
   });
