@@ -59,8 +59,10 @@ describe('the HTTP API on bad input', () => {
       ['GET', '/api/openapi.json'],
       ['DELETE', threadPath(threadId, `/participants/${encodeURIComponent(uid(1))}`)],
     ] as const) {
-      const res = await stack.api(method, p, undefined, { 'x-functions-key': 'wrong' });
-      expect({ method, p, status: res.status }).toEqual({ method, p, status: 401 });
+      const wrong = await stack.api(method, p, undefined, { 'x-functions-key': 'wrong' });
+      expect({ method, p, status: wrong.status }).toEqual({ method, p, status: 401 });
+      const none = await fetch(`${stack.host.url}${p}`, { method });
+      expect({ method, p, status: none.status }).toEqual({ method, p, status: 401 });
     }
     expect((await stack.api('GET', '/api/health', undefined, { 'x-functions-key': '' })).status).toBe(200);
   });
