@@ -3,7 +3,8 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from './Emu
 import type { FaultSpec } from './faults/FaultManager';
 
 const USAGE = `Usage: acs-emulator [--host 127.0.0.1] [--port 8443] [--location DIR] [--cert PEM --key PEM]
-                    [--access-key B64] [--event-webhook URL]... [--fault JSON]... [--throttling] [--silent]`;
+                    [--access-key B64] [--event-webhook URL|JSON]... [--event-time-scale N] [--fault JSON]...
+                    [--throttling] [--silent]`;
 
 /** Parses argv into options; throws an Error with a message a person can act on. */
 export function parseArgs(argv: string[]): EmulatorOptions {
@@ -48,6 +49,13 @@ export function parseArgs(argv: string[]): EmulatorOptions {
       case '--event-webhook':
         webhooks.push(value());
         break;
+      case '--event-time-scale': {
+        const v = value();
+        const n = Number(v);
+        if (!(n > 0 && Number.isFinite(n))) throw new Error(`--event-time-scale must be a positive number, got '${v}'`);
+        opts.eventTimeScale = n;
+        break;
+      }
       case '--fault': {
         const v = value();
         try {

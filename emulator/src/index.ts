@@ -3,3 +3,4 @@ export type { EmulatorOptions, RunningEmulator } from './EmulatorServer';
 export type { EmulatorEvent } from './events/EmulatorEvent';
 export type { FaultRule, FaultSpec } from './faults/FaultManager';
 export type { OperationName } from './faults/operations';
+export { isProcessAlive } from './persistence/processes';
