@@ -40,11 +40,12 @@ function procState(pid: number): string | undefined {
 }
 
 /**
- * A zombie: a shell starts a child that exits at once, then becomes `sleep` (exec), which never reaps it.
- * Resolves with the zombie's pid once its state is `Z`.
+ * A zombie: a shell starts a child that exits a moment later, after the shell has become `sleep` (exec), which
+ * never reaps it (had the child exited before the exec, the shell might have reaped it). Resolves with the
+ * zombie's pid once its state is `Z`.
  */
 async function zombie(): Promise<number> {
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   helpers.push(parent);
   const pid = await new Promise<number>((resolve, reject) => {
     parent.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
