@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isProcessAlive, startEmulator } from '../src/index';
 import { processInstanceId } from '../src/persistence/processes';
 import { Admin } from './support/admin';
+import { startTestEmulator } from './support/emulator';
 import { chatClient, identityClient, newUser } from './support/clients';
 import type { CliEmulator } from './support/cli';
 import { cliFixture, killHard, spawnCli, stop } from './support/cli';
@@ -133,7 +134,7 @@ describe('the state directory lock', () => {
   });
 });
 
-describe('webhook deliveries across kill -9', () => {
+describe('webhook deliveries across restarts', () => {
   const receivers: WebhookReceiver[] = [];
   afterAll(async () => {
     await Promise.all(receivers.map((r) => r.close()));
@@ -197,4 +198,49 @@ describe('webhook deliveries across kill -9', () => {
     ]);
     expect(await stop(second.child)).toBe(0);
   }, 120_000);
+
+  it('keeps pending deliveries and dead letters through an admin reset and the compaction at the next start', async () => {
+    const loc = join(fixture.dir, 'compacted');
+    const hook = await startReceiver({ answer: (n) => (n === 0 ? 400 : 200) }); // the first event is refused
+    receivers.push(hook);
+    const options = { location: loc, eventWebhooks: [{ name: 'hook', url: hook.url }], eventTimeScale: 0.001 };
+    const first = await startTestEmulator(options);
+    const admin = new Admin(first);
+    const alice = await newUser(identityClient(first));
+    const chat = chatClient(first, alice.token);
+    const { chatThread } = await chat.createChatThread({ topic: 'compacted' });
+    await until(() => hook.attempts.length === 1, 'the refused event');
+    await hook.down();
+    const thread = chat.getChatThreadClient(chatThread?.id ?? '');
+    const sent: string[] = [];
+    for (let i = 0; i < 5; i++) sent.push((await thread.sendMessage({ content: `m${i}` })).id);
+    await admin.reset(); // clears the chat state; events already published are still owed
+    expect((await admin.deadLetters()).map((d) => d.deadLetterReason)).toEqual(['UndeliverableDueToHttpBadRequest']);
+    await first.close();
+
+    const second = await startTestEmulator(options);
+    try {
+      // The journal held a reset, so the start rewrote it as a snapshot (chat state, then the outbox).
+      const journal = readFileSync(join(loc, 'acs-emulator-state.jsonl'), 'utf8');
+      expect(JSON.parse(journal.slice(0, journal.indexOf('\n')))).toMatchObject({ t: 'snap' });
+      await hook.up();
+      const delivered = (): string[] =>
+        hook
+          .events()
+          .map((e) => e.data['messageId'])
+          .filter((id): id is string => typeof id === 'string');
+      await until(() => delivered().length === sent.length, 'the pending events');
+      expect(delivered()).toEqual(sent);
+      const letters = await new Admin(second).deadLetters();
+      expect(letters).toEqual([
+        expect.objectContaining({
+          webhook: 'hook',
+          deadLetterReason: 'UndeliverableDueToHttpBadRequest',
+          event: expect.objectContaining({ eventType: 'Microsoft.Communication.ChatThreadCreated' }) as object,
+        }),
+      ]);
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
 });

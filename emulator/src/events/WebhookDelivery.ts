@@ -146,7 +146,6 @@ const CHAOS_HOLD_MS = 100;
 export class WebhookDelivery implements OutboxRouter {
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly listeners = new Set<DeliveryListener>();
-  private readonly idleWaiters: (() => void)[] = [];
   private readonly timeScale: number;
   private readonly random: () => number;
   private seq = 0;
@@ -262,7 +261,6 @@ export class WebhookDelivery implements OutboxRouter {
     this.stopEndpoint(ep);
     this.endpoints.delete(name);
     await this.store.record([{ t: 'whDel', name }]);
-    this.settleIdle();
     return true;
   }
 
@@ -290,31 +288,25 @@ export class WebhookDelivery implements OutboxRouter {
     return stats;
   }
 
-  /** Resolves once nothing is queued, in flight or waiting for a retry (for tests and orderly shutdown). */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   /** Stops delivering: in-flight requests are aborted; what is pending stays in the outbox for the next start. */
   close(): void {
     this.closed = true;
     this.stop.abort();
     for (const ep of this.endpoints.values()) this.stopEndpoint(ep);
-    this.settleIdle();
   }
 
   // --- delivery ---
 
+  /** Sends the next event if the endpoint may take one now; timers and finished attempts call it again. */
   private pump(ep: Endpoint): void {
     for (;;) {
-      if (ep.removed || this.closed || ep.inFlight || ep.handshaking || ep.validation === 'failed') break;
-      if (Date.now() < ep.blockedUntil) break; // a timer pumps again
+      if (ep.removed || this.closed || ep.inFlight || ep.handshaking || ep.validation === 'failed') return;
+      if (Date.now() < ep.blockedUntil) return;
       const head = ep.queue[0];
-      if (!head) break;
+      if (!head) return;
       if (ep.validation === 'pending') {
         void this.validate(ep);
-        break;
+        return;
       }
       ep.queue.shift();
       if (!head.dup && Date.now() > this.expiresAt(ep, head)) {
@@ -329,7 +321,6 @@ export class WebhookDelivery implements OutboxRouter {
       });
       return;
     }
-    this.settleIdle();
   }
 
   private async attempt(ep: Endpoint, item: Item): Promise<void> {
@@ -584,20 +575,6 @@ export class WebhookDelivery implements OutboxRouter {
       ...(ep.lastAttemptAt !== undefined ? { lastAttemptAt: new Date(ep.lastAttemptAt).toISOString() } : {}),
       ...(ep.lastOutcome !== undefined ? { lastOutcome: ep.lastOutcome } : {}),
     };
-  }
-
-  private isIdle(): boolean {
-    for (const ep of this.endpoints.values()) {
-      if (ep.removed || ep.validation === 'failed') continue;
-      if (ep.inFlight || ep.handshaking || ep.queue.length > 0 || ep.waiting.size > 0 || ep.held.size > 0) {
-        return this.closed;
-      }
-    }
-    return true;
-  }
-
-  private settleIdle(): void {
-    if (this.idleWaiters.length > 0 && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   /** Delivery bookkeeping: a lost record only means a redelivery after a crash, so nobody waits for it. */
