@@ -85,7 +85,7 @@ export interface WebhookStatus {
 /** What happened to one delivery or handshake; `GET /admin/webhooks` has the totals. */
 export interface DeliveryOutcome {
   webhook: string;
-  kind: 'validated' | 'validationFailed' | 'delivered' | 'duplicate' | 'retrying' | 'deadLettered' | 'dropped';
+  kind: 'validated' | 'validationFailed' | 'delivered' | 'duplicate' | 'retrying' | 'deadLettered';
   at: string;
   eventId?: string;
   eventType?: string;
@@ -242,6 +242,11 @@ export class WebhookDelivery implements OutboxRouter {
       ep.source = 'admin';
       ep.validation = 'validated';
       delete ep.validationError;
+      if (!sameTarget) {
+        // a startup endpoint that was waiting for its handshake to succeed may go now
+        ep.blockedUntil = 0;
+        ep.handshakeFailures = 0;
+      }
     } else {
       ep = this.newEndpoint(config, 'admin', 'validated');
       this.endpoints.set(config.name, ep);
