@@ -9,7 +9,9 @@ import { verifyHmac } from './auth/hmac';
 import { AcsError, ERROR_CONTENT_TYPE, Errors, type ErrorSurface } from './errors/AcsErrorFactory';
 import type { EmulatorEvent } from './events/EmulatorEvent';
 import { EventHub } from './events/EventHub';
-import { WebhookDelivery } from './events/WebhookDelivery';
+import { topicOf } from './events/toEvents';
+import { parseWebhook, type WebhookInput } from './events/webhookConfig';
+import { WebhookDelivery, type DeliveryListener } from './events/WebhookDelivery';
 import { FaultManager, parseFaultSpec, type FaultSpec } from './faults/FaultManager';
 import { Throttler } from './faults/Throttler';
 import type { Handler, HandlerResult, RequestContext, Services } from './handlers/context';
@@ -34,8 +36,13 @@ export interface EmulatorOptions {
   cert?: string;
   key?: string;
   accessKey?: string;
-  /** Event Grid webhook endpoints that receive every chat event (see events/WebhookDelivery.ts). */
-  eventWebhooks?: string[];
+  /**
+   * Event Grid webhook endpoints that receive every chat event (see events/WebhookDelivery.ts): a URL, or an
+   * object (or its JSON text) `{ url, name?, schema?, chaos?, maxDeliveryAttempts?, eventTimeToLiveInMinutes? }`.
+   */
+  eventWebhooks?: WebhookInput[];
+  /** Multiplies Event Grid's retry schedule and the events' time to live (tests: 0.001). Default 1. */
+  eventTimeScale?: number;
   silent?: boolean;
   faults?: FaultSpec[];
   throttling?: boolean;
@@ -47,6 +54,8 @@ export interface RunningEmulator {
   caCertPath: string;
   accessKey: string;
   onEvent(listener: (event: EmulatorEvent) => void): () => void;
+  /** Every webhook delivery outcome (delivered, retrying, dead-lettered, handshakes...). */
+  onDelivery(listener: DeliveryListener): () => void;
   close(): Promise<void>;
 }
 
@@ -167,23 +176,46 @@ class EmulatorServer {
   }
 }
 
+/** The startup webhooks, validated before anything starts; names must be unique. */
+function startupWebhooks(inputs: readonly WebhookInput[]): ReturnType<typeof parseWebhook>[] {
+  const configs = inputs.map((input, i) => {
+    try {
+      return parseWebhook(input);
+    } catch (err) {
+      throw new Error(`event webhook ${i + 1}: ${(err as Error).message}`, { cause: err });
+    }
+  });
+  const names = new Set<string>();
+  for (const c of configs) {
+    if (names.has(c.name)) throw new Error(`two event webhooks are named '${c.name}'; give each its own name`);
+    names.add(c.name);
+  }
+  return configs;
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
   const accessKey = options.accessKey ?? WELL_KNOWN_ACCESS_KEY;
   const key = decodeAccessKey(accessKey);
   const faultSpecs = (options.faults ?? []).map((f) => parseFaultSpec(f));
+  const webhooks = startupWebhooks(options.eventWebhooks ?? []);
+  const timeScale = options.eventTimeScale ?? 1;
+  if (!(timeScale > 0 && Number.isFinite(timeScale))) {
+    throw new Error(`The event time scale must be a positive number, got ${String(options.eventTimeScale)}.`);
+  }
   const tls = await loadTls({
     ...(options.location !== undefined ? { location: options.location } : {}),
     ...(options.cert !== undefined ? { cert: options.cert } : {}),
     ...(options.key !== undefined ? { key: options.key } : {}),
   });
   const events = new EventHub();
-  const delivery = new WebhookDelivery(options.eventWebhooks ?? [], {
+  const store = await Store.open(options.location, events);
+  const delivery = new WebhookDelivery(store, webhooks, {
+    timeScale,
+    topic: () => topicOf(store.state.resourceId),
     // Delivery problems are worth seeing even when the request log is off.
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  events.on((event) => delivery.enqueue(event));
-  const store = await Store.open(options.location, events);
   const faults = new FaultManager();
   for (const f of faultSpecs) faults.add(f);
   const services: Services = {
@@ -209,6 +241,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   } catch (err) {
     // Leave nothing behind when the port is taken (or the host is wrong).
+    delivery.close();
     await store.close();
     if (tls.tempDir) rmSync(tls.tempDir, { recursive: true, force: true });
     const code = (err as NodeJS.ErrnoException).code;
@@ -226,6 +259,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     caCertPath: tls.caCertPath,
     accessKey,
     onEvent: (listener) => events.on(listener),
+    onDelivery: (listener) => delivery.onOutcome(listener),
     close: () =>
       (closed ??= (async () => {
         delivery.close();

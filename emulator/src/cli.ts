@@ -4,7 +4,8 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from './Emu
 import type { FaultSpec } from './faults/FaultManager';
 
 const USAGE = `Usage: acs-emulator [--host 127.0.0.1] [--port 8443] [--location DIR] [--cert PEM --key PEM]
-                    [--access-key B64] [--event-webhook URL]... [--fault JSON]... [--throttling] [--silent]`;
+                    [--access-key B64] [--event-webhook URL|JSON]... [--event-time-scale N] [--fault JSON]...
+                    [--throttling] [--silent]`;
 
 const FLAGS = {
   host: { type: 'string' },
@@ -14,6 +15,7 @@ const FLAGS = {
   key: { type: 'string' },
   'access-key': { type: 'string' },
   'event-webhook': { type: 'string', multiple: true },
+  'event-time-scale': { type: 'string' },
   fault: { type: 'string', multiple: true },
   throttling: { type: 'boolean' },
   silent: { type: 'boolean' },
@@ -62,6 +64,9 @@ export function parseArgs(argv: string[]): EmulatorOptions {
     if (token.name === 'port' && (!/^\d+$/.test(token.value) || Number(token.value) > 65535)) {
       throw new Error(`--port must be an integer from 0 to 65535, got '${token.value}'`);
     }
+    if (token.name === 'event-time-scale' && !(Number(token.value) > 0 && Number.isFinite(Number(token.value)))) {
+      throw new Error(`--event-time-scale must be a positive number, got '${token.value}'`);
+    }
     if (token.name === 'fault') {
       try {
         faults.push(JSON.parse(token.value) as FaultSpec);
@@ -76,6 +81,7 @@ export function parseArgs(argv: string[]): EmulatorOptions {
     if (typeof value === 'string') opts[option] = value;
   }
   if (typeof values.port === 'string') opts.port = Number(values.port);
+  if (typeof values['event-time-scale'] === 'string') opts.eventTimeScale = Number(values['event-time-scale']);
   // A switch given as `--silent=...` still turns it on, as before.
   if (values.throttling !== undefined) opts.throttling = true;
   if (values.silent !== undefined) opts.silent = true;

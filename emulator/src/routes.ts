@@ -1,4 +1,5 @@
 import * as Admin from './admin/AdminHandler';
+import * as Webhooks from './admin/WebhookAdmin';
 import type { Handler } from './handlers/context';
 import * as Identity from './handlers/IdentityHandler';
 import * as Messages from './handlers/MessageHandler';
@@ -169,5 +170,11 @@ export function buildRouter(): Router<Handler> {
       .add({ method: 'DELETE', path: '/admin/faults', surface: 'admin', handler: Admin.deleteAllFaults })
       .add({ method: 'DELETE', path: '/admin/faults/{id}', surface: 'admin', handler: Admin.deleteFault })
       .add({ method: 'PUT', path: '/admin/throttling', surface: 'admin', handler: Admin.setThrottling })
+      .add({ method: 'GET', path: '/admin/webhooks', surface: 'admin', handler: Webhooks.listWebhooks })
+      .add({ method: 'GET', path: '/admin/webhooks/{name}', surface: 'admin', handler: Webhooks.getWebhook })
+      .add({ method: 'PUT', path: '/admin/webhooks/{name}', surface: 'admin', handler: Webhooks.putWebhook })
+      .add({ method: 'DELETE', path: '/admin/webhooks/{name}', surface: 'admin', handler: Webhooks.deleteWebhook })
+      .add({ method: 'GET', path: '/admin/events/deadletter', surface: 'admin', handler: Webhooks.listDeadLetters })
+      .add({ method: 'DELETE', path: '/admin/events/deadletter', surface: 'admin', handler: Webhooks.clearDeadLetters })
   );
 }

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'child_process';
 import fs from 'fs';
-import { isProcessAlive } from './processAlive';
+import { isProcessAlive } from 'acs-emulator';
 
 /** Every live descendant of `pid` (Linux /proc; empty elsewhere). */
 export function descendants(pid: number): number[] {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'child_process';
 import path from 'path';
-import { isProcessAlive } from '../../localhost/stack/processAlive';
+import { isProcessAlive } from 'acs-emulator';
 import { descendants, stopChild, waitForLine } from '../../localhost/stack/processTree';
 
 export { descendants, isProcessAlive as isAlive, stopChild, waitForLine };

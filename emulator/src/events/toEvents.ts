@@ -7,6 +7,11 @@ import type { EmulatorEvent } from './EmulatorEvent';
 
 const PREFIX = 'Microsoft.Communication.';
 
+/** The `topic` of every event: the ACS resource's id, as Event Grid's system topic names its source. */
+export function topicOf(resourceId: string): string {
+  return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/acs-emulator/providers/Microsoft.Communication/communicationServices/${resourceId}`;
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -23,7 +28,7 @@ function participantData(p: Participant): Record<string, unknown> {
  * (so the thread is still there) and published once the change is durable.
  */
 export function toEvents(change: Change, state: State): EmulatorEvent[] {
-  const topic = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/acs-emulator/providers/Microsoft.Communication/communicationServices/${state.resourceId}`;
+  const topic = topicOf(state.resourceId);
   const make = (type: string, subject: string, at: number, data: Record<string, unknown>): EmulatorEvent => ({
     id: randomUUID(),
     topic,

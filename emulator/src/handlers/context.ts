@@ -12,7 +12,7 @@ export interface Services {
   faults: FaultManager;
   throttler: Throttler;
   events: EventHub;
-  /** Event Grid webhook deliveries (empty when no `--event-webhook` is configured). */
+  /** Event Grid webhook deliveries (`--event-webhook` and the admin API's webhooks). */
   delivery: WebhookDelivery;
   /** decoded access key: HMAC and token signing key */
   key: Buffer;

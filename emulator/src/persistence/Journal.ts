@@ -1,17 +1,21 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Change } from './changes';
+import type { OutboxRecord } from './Outbox';
 import type { SnapshotRecord } from './snapshot';
 
-/** A journal line: a change, or part of the snapshot a compacted journal starts with. */
-export type JournalRecord = Change | SnapshotRecord;
+/** What is appended: a state change, or a change of the event delivery outbox. */
+export type AppendRecord = Change | OutboxRecord;
+
+/** A journal line: an appended record, or part of the snapshot a compacted journal starts with. */
+export type JournalRecord = AppendRecord | SnapshotRecord;
 
 /** Where changes go to become durable. */
 export interface IJournal {
   /** Replays what an earlier run wrote (empty for a fresh or in-memory journal). */
   load(): Promise<JournalRecord[]>;
   /** Resolves once the records are durable. */
-  append(records: Change[]): Promise<void>;
+  append(records: AppendRecord[]): Promise<void>;
   /** Replaces the whole journal with `lines` (a snapshot of the live state); only before the first append. */
   compact(lines: string[]): Promise<void>;
   /**
@@ -126,7 +130,7 @@ export class FileJournal implements IJournal {
     return records;
   }
 
-  append(records: Change[]): Promise<void> {
+  append(records: AppendRecord[]): Promise<void> {
     // not `this.fh`: it is briefly unset while a compaction swaps files, and appends then simply queue
     if (!this.opened) return Promise.reject(new Error('journal is not open'));
     for (const r of records) this.pending.push(JSON.stringify(r));

@@ -20,6 +20,40 @@ export type FaultSpec =
 
 export type FaultRule = FaultSpec & { id: string; remaining?: number };
 
+/** `GET /admin/webhooks` entry (contract: emulator README, Events). */
+export interface WebhookStatus {
+  name: string;
+  url: string;
+  schema: 'EventGridSchema' | 'CloudEventSchemaV1_0';
+  chaos: number;
+  maxDeliveryAttempts: number;
+  eventTimeToLiveInMinutes: number;
+  source: 'startup' | 'admin';
+  validation: 'pending' | 'validated' | 'failed';
+  validationError?: string;
+  pending: number;
+  retrying: number;
+  delivered: number;
+  duplicates: number;
+  deadLettered: number;
+  failedAttempts: number;
+  dropped: number;
+  nextAttemptAt?: string;
+  lastAttemptAt?: string;
+  lastOutcome?: string;
+}
+
+export interface DeadLetter {
+  webhook: string;
+  event: { id: string; eventType: string; data: Record<string, unknown> };
+  deadLetterReason: string;
+  deliveryAttempts: number;
+  lastDeliveryOutcome: string;
+  lastHttpStatusCode?: number;
+  publishTime: string;
+  lastDeliveryAttemptTime?: string;
+}
+
 interface AdminTarget {
   endpoint: string;
   accessKey: string;
@@ -71,6 +105,30 @@ export class Admin {
 
   async clearFaults(): Promise<void> {
     await this.ok(await this.request('DELETE', '/admin/faults'), 204, 'DELETE /admin/faults');
+  }
+
+  async webhooks(): Promise<WebhookStatus[]> {
+    const res = await this.ok(await this.request('GET', '/admin/webhooks'), 200, 'GET /admin/webhooks');
+    return (res.json as { value: WebhookStatus[] }).value;
+  }
+
+  async webhook(name: string): Promise<WebhookStatus | undefined> {
+    return (await this.webhooks()).find((w) => w.name === name);
+  }
+
+  /** PUT /admin/webhooks/{name}; the raw answer (201, 200 or 400). */
+  putWebhook(name: string, body: object): Promise<RawResponse> {
+    return this.request('PUT', `/admin/webhooks/${encodeURIComponent(name)}`, body);
+  }
+
+  deleteWebhook(name: string): Promise<RawResponse> {
+    return this.request('DELETE', `/admin/webhooks/${encodeURIComponent(name)}`);
+  }
+
+  async deadLetters(webhook?: string): Promise<DeadLetter[]> {
+    const path = `/admin/events/deadletter${webhook === undefined ? '' : `?webhook=${encodeURIComponent(webhook)}`}`;
+    const res = await this.ok(await this.request('GET', path), 200, `GET ${path}`);
+    return (res.json as { value: DeadLetter[] }).value;
   }
 
   async setThrottling(enabled: boolean): Promise<void> {
