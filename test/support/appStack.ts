@@ -126,3 +126,26 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
 export function threadPath(threadId: string, rest = ''): string {
   return `/api/threads/${encodeURIComponent(threadId)}${rest}`;
 }
+
+/** Creates `n` ACS users through the identity SDK (a few at a time) and returns their raw ids. */
+export async function createUsers(stack: AppStack, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  while (ids.length < n) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, n - ids.length) }, () => stack.identity.createUser()),
+    );
+    ids.push(...batch.map((u) => u.communicationUserId));
+  }
+  return ids;
+}
+
+/** The thread's members as ACS lists them to one of them (`memberId`), with how often each id appears. */
+export async function memberCounts(stack: AppStack, threadId: string, memberId: string): Promise<Map<string, number>> {
+  const token = (await stack.identity.getToken({ communicationUserId: memberId }, ['chat'])).token;
+  const counts = new Map<string, number>();
+  for await (const p of stack.chatAs(token).getChatThreadClient(threadId).listParticipants()) {
+    const id = (p.id as { communicationUserId: string }).communicationUserId;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}

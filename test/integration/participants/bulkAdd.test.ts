@@ -1,4 +1,4 @@
-import { startAppStack, threadPath, type AppStack } from '../../support/appStack';
+import { createUsers, memberCounts, startAppStack, threadPath, type AppStack } from '../../support/appStack';
 import { eventually } from '../../support/processes';
 
 interface Outcome {
@@ -11,17 +11,6 @@ interface BulkAnswer {
   threadId: string;
   jobId?: string;
   participants: Outcome[];
-}
-
-async function createUsers(stack: AppStack, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  while (ids.length < n) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, n - ids.length) }, () => stack.identity.createUser()),
-    );
-    ids.push(...batch.map((u) => u.communicationUserId));
-  }
-  return ids;
 }
 
 async function newThread(stack: AppStack, topic: string): Promise<string> {
@@ -40,17 +29,6 @@ async function settle(stack: AppStack, answer: BulkAnswer): Promise<Outcome[]> {
     `job ${answer.jobId} to complete`,
   );
   return (job as { participants: Outcome[] }).participants;
-}
-
-/** Member ids as ACS lists them to a member, with how many times each appears. */
-async function memberCounts(stack: AppStack, threadId: string, memberId: string): Promise<Map<string, number>> {
-  const token = (await stack.identity.getToken({ communicationUserId: memberId }, ['chat'])).token;
-  const counts = new Map<string, number>();
-  for await (const p of stack.chatAs(token).getChatThreadClient(threadId).listParticipants()) {
-    const id = (p.id as { communicationUserId: string }).communicationUserId;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
 }
 
 describe('bulk add with transient faults and invalid participants', () => {

@@ -1,14 +1,4 @@
-import { startAppStack, threadPath, type AppStack } from '../../support/appStack';
-
-/** Creates `n` ACS users through the identity SDK and returns their raw ids. */
-async function createUsers(stack: AppStack, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i += 25) {
-    const batch = await Promise.all(Array.from({ length: Math.min(25, n - i) }, () => stack.identity.createUser()));
-    ids.push(...batch.map((u) => u.communicationUserId));
-  }
-  return ids;
-}
+import { createUsers, startAppStack, threadPath, type AppStack } from '../../support/appStack';
 
 async function listAll<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
