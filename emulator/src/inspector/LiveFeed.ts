@@ -114,7 +114,10 @@ export class LiveFeed {
   private lastHeartbeat = Date.now();
   private closed = false;
 
-  constructor(private readonly sources: LiveSources) {}
+  constructor(
+    private readonly sources: LiveSources,
+    private readonly lingerMs = LINGER_MS,
+  ) {}
 
   /** Makes `res` an event stream until the page goes away. */
   connect(res: ServerResponse): void {
@@ -183,7 +186,7 @@ export class LiveFeed {
 
   private disconnect(client: Client): void {
     if (!this.clients.delete(client) || this.clients.size > 0 || this.closed) return;
-    this.lingerTimer = setTimeout(() => this.unsubscribe(), LINGER_MS);
+    this.lingerTimer = setTimeout(() => this.unsubscribe(), this.lingerMs);
     this.lingerTimer.unref();
   }
 
