@@ -213,6 +213,11 @@ describe('live feed', () => {
       expect.objectContaining({ id: 'event-3' }),
     ]);
 
+    // A batch bigger than a socket buffer is no reason to skip a page that reads.
+    hub.publish(Array.from({ length: 400 }, (_, i) => chatEvent(100 + i)));
+    await until(() => received.includes('"id":"event-499"'), 'the big batch');
+    expect(received).not.toContain('event: resync');
+
     req.destroy();
     await until(() => feed.connections === 0, 'the page to leave');
     expect(hubListeners).toBe(1); // lingers, so a reload misses nothing

@@ -19,6 +19,9 @@ export interface DeliveryFeed {
   onOutcome(listener: OutcomeListener): () => void;
 }
 
+/** A configured webhook: its URL, or a configuration object that has one. */
+export type WebhookTarget = string | { url: string };
+
 /** A delivery that keeps only totals. */
 export interface DeliveryTotals {
   getStats(): { delivered: number; failed: number; pending: number };
@@ -116,7 +119,8 @@ export function outcomeFeed(delivery: DeliveryWithOutcomes): DeliveryFeed {
  * The configured URLs, and the totals when there is one endpoint (with several, the totals are in the overview's
  * `eventDelivery` and cannot be split per endpoint). No outcomes.
  */
-export function totalsFeed(delivery: DeliveryTotals, urls: readonly string[]): DeliveryFeed {
+export function totalsFeed(delivery: DeliveryTotals, webhooks: readonly WebhookTarget[]): DeliveryFeed {
+  const urls = webhooks.map((w) => (typeof w === 'string' ? w : w.url));
   return {
     perEvent: false,
     endpoints: () => {
@@ -132,7 +136,10 @@ export function totalsFeed(delivery: DeliveryTotals, urls: readonly string[]): D
 }
 
 /** The richest feed the delivery supports. */
-export function deliveryFeedOf(delivery: DeliveryTotals | DeliveryWithOutcomes, urls: readonly string[]): DeliveryFeed {
+export function deliveryFeedOf(
+  delivery: DeliveryTotals | DeliveryWithOutcomes,
+  webhooks: readonly WebhookTarget[],
+): DeliveryFeed {
   if (hasOutcomes(delivery)) return outcomeFeed(delivery);
-  return totalsFeed(delivery as DeliveryTotals, urls);
+  return totalsFeed(delivery as DeliveryTotals, webhooks);
 }

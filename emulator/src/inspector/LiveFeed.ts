@@ -29,14 +29,14 @@ const LINGER_MS = 30_000;
 const MAX_PENDING = 5000;
 const RECENT_EVENTS = 200;
 const RECENT_OUTCOMES = 500;
-/** unsent bytes a page may have queued before it is disconnected */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** unsent bytes a page may have queued; beyond, it is skipped until it drains, then told to resync */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 const PREVIEW_CHARS = 160;
 const PREFIX = 'Microsoft.Communication.';
 
 interface Client {
   res: ServerResponse;
-  /** its socket is full: skip messages until it drains, then send `resync` */
+  /** it has too much unsent: skip messages until it drains, then send `resync` */
   blocked: boolean;
 }
 
@@ -244,12 +244,12 @@ export class LiveFeed {
     for (const c of this.clients) if (!c.blocked) this.write(c, message);
   }
 
+  /**
+   * A page that reads too slowly is skipped, not buffered for without bound. (`write()` returning false only says
+   * the buffer is past its high-water mark, which one large batch does on a fast page too: not a reason to skip.)
+   */
   private write(client: Client, message: string): void {
-    const { res } = client;
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
-      res.destroy();
-      return;
-    }
-    if (!res.write(message)) client.blocked = true;
+    if (client.res.writableLength > MAX_BUFFERED_BYTES) client.blocked = true;
+    else client.res.write(message);
   }
 }
