@@ -201,43 +201,36 @@ export class EventFeed {
       return;
     }
     const totals = o.eventDelivery;
-    const table = h(
-      'table',
-      { class: 'grid' },
-      h('caption', {}, 'Webhooks'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['Webhook', 'Pending', 'Retrying', 'Delivered', 'Dead-lettered'].map((c) => h('th', { scope: 'col' }, c)),
-        ),
-      ),
-    );
-    const body = h('tbody');
-    const cell = (n: number | undefined): HTMLElement => h('td', { class: 'num' }, n === undefined ? '–' : n);
+    box.append(h('h3', {}, `Webhooks (${o.webhooks.length})`));
+    const list = h('ul', { class: 'webhooks' });
     for (const w of o.webhooks) {
-      body.append(
+      const counts: [string, number | undefined, string][] = [
+        ['pending', w.pending, ''],
+        ['retrying', w.retrying, 'warn'],
+        ['delivered', w.delivered, 'ok'],
+        ['dead-lettered', w.deadLettered, 'bad'],
+      ];
+      const known = counts.filter(([, n]) => n !== undefined);
+      list.append(
         h(
-          'tr',
-          {},
-          h(
-            'th',
-            { scope: 'row' },
-            h('span', { class: 'webhook-name' }, w.name),
-            h('code', { class: 'webhook-url' }, w.url),
-            this.webhookState(w),
-          ),
-          cell(w.pending),
-          cell(w.retrying),
-          cell(w.delivered),
-          cell(w.deadLettered),
+          'li',
+          { class: 'webhook' },
+          h('span', { class: 'webhook-name' }, w.name),
+          h('code', { class: 'webhook-url' }, w.url),
+          known.length > 0
+            ? h(
+                'span',
+                { class: 'webhook-counts' },
+                ...known.map(([label, n, tone]) =>
+                  h('span', { class: `stat${n && tone ? ` stat--${tone}` : ''}` }, h('b', {}, n), ` ${label}`),
+                ),
+              )
+            : null,
+          this.webhookState(w),
         ),
       );
     }
-    table.append(body);
-    box.append(table);
+    box.append(list);
     if (!o.perEventDelivery) {
       box.append(
         h(
@@ -276,8 +269,21 @@ export class EventFeed {
             .filter(Boolean)
             .join(', ')
         : 'not delivered yet';
+      // the status code (or connection error) in the chip; everything else in its title
+      const why =
+        o && (o.kind === 'retrying' || o.kind === 'deadLettered')
+          ? o.status
+            ? ` · ${o.status}`
+            : o.error
+              ? ` · ${o.error}`
+              : ''
+          : '';
       chips.append(
-        h('span', { class: `chip chip--${kind}`, title: detail }, `${w.name}: ${o ? STATUS_TEXT[o.kind] : 'pending'}`),
+        h(
+          'span',
+          { class: `chip chip--${kind}`, title: detail },
+          `${w.name}: ${o ? STATUS_TEXT[o.kind] : 'pending'}${why}`,
+        ),
       );
     }
     const who = e.actorName || (e.actorId ? nameOf(e.actorId) : '');
