@@ -370,6 +370,14 @@ describe('what the data endpoints show', () => {
     expect((await admin.state()).throttling).toBe(false);
   });
 
+  it('answers unknown routes with 404 and wrong methods with 405 naming the allowed ones, as problem+json', async () => {
+    const missing = await inspectorRequest(emu, 'GET', `${API}/nothing`, { key: emu.accessKey });
+    expect([missing.status, missing.headers['content-type']]).toEqual([404, 'application/problem+json']);
+    const wrong = await inspectorRequest(emu, 'PATCH', `${API}/threads`, { key: emu.accessKey }, {});
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers['allow']).toBe('GET');
+  });
+
   it('shows what GET /admin/state shows, calls per operation included', async () => {
     const [overview, state] = await Promise.all([getAs<Overview>(`${API}/overview`), admin.state()]);
     expect(overview.counts).toEqual({

@@ -113,7 +113,7 @@ export class Inspector {
       }
       if (!req.complete) req.resume();
       const error = err instanceof AcsError ? err : Errors.internal();
-      this.reply(res, error.status, problemOf(error), 'application/problem+json');
+      this.reply(res, error.status, problemOf(error), 'application/problem+json', error.headers);
     });
   }
 
@@ -209,7 +209,13 @@ export class Inspector {
     res.end(body);
   }
 
-  private reply(res: ServerResponse, status: number, body: unknown, contentType: string): void {
+  private reply(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): void {
     if (res.headersSent) {
       res.destroy();
       return;
@@ -217,6 +223,7 @@ export class Inspector {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     res.writeHead(status, {
       ...COMMON_HEADERS,
+      ...headers,
       ...(payload !== undefined ? { 'Content-Type': contentType } : {}),
       'Content-Length': String(payload === undefined ? 0 : Buffer.byteLength(payload)),
     });
