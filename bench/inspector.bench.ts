@@ -1,28 +1,28 @@
 /**
  * Inspector bench: does an open inspector page slow the emulator's API? Two emulator children with the same
  * certificate, the same workload and the same 10,000-message thread; on one of them a page is open on that thread
- * the whole time (its live feed connected and fetching what the real page fetches when events arrive), on the other
- * no page was ever opened. Rounds alternate between the two, so machine noise hits both alike; medians are reported:
+ * the whole time (inspector-page.ts: a process of its own, as a browser is, its live feed connected and fetching
+ * what the real page fetches when events arrive), on the other no page was ever opened. Rounds alternate between the two, so machine noise hits both alike; medians are reported:
  *  1. sendMessage throughput through the JS chat SDK at concurrency 32 (each send is a live event for the page);
  *  2. listMessages, pages of 200 at concurrency 32;
  *  3. page open ÷ no page for each (1.0 = no cost).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatThreadClient } from '@azure/communication-chat';
 import { ChatClient } from '@azure/communication-chat';
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import type { EmulatorChild } from './emulator-process';
-import { spawnEmulator, stopChild } from './emulator-process';
+import type { Child, EmulatorChild } from './emulator-process';
+import { spawnEmulator, spawnNode, stopChild } from './emulator-process';
 import { CONCURRENCY, CONTENT, PAGE, pool, rawSender, SENDS_PER_ROUND, timeListing, timeSends } from './emulator.bench';
 import type { Bench, BenchResult } from './harness';
 import { median, round } from './harness';
 
 const ROUNDS = 5;
 const THREAD_SIZE = 10_000;
+const PAGE_SCRIPT = join(__dirname, 'inspector-page.js');
 
 interface Target {
   emu: EmulatorChild;
@@ -42,144 +42,18 @@ async function target(args: string[], ca: Buffer): Promise<Target> {
   return { emu, thread, token };
 }
 
+/** The page process's latest counts (it prints them as they change). */
+function pageCounts(page: Child): { events: number; fetches: number; resyncs: number } {
+  const line = [...page.lines].reverse().find((l) => l.startsWith('counts ')) ?? 'counts 0 0 0';
+  const [events = 0, fetches = 0, resyncs = 0] = line.split(' ').slice(1).map(Number);
+  return { events, fetches, resyncs };
+}
+
 /** Waits until a counter stops moving (the last live batch is in flight when the last send returns). */
 async function settle(count: () => number): Promise<void> {
   for (let last = -1; count() !== last;) {
     last = count();
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-/** GET with the session cookie; resolves with the status once the body is read. */
-function get(agent: Agent, url: URL, cookie: string, accept = 'application/json'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent, headers: { cookie, accept } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-/**
- * What an open inspector page asks of the emulator while it shows one thread: the live stream, and on each batch of
- * events the thread list and the thread's newest messages, on each state change the thread's details, each at most
- * as often as the page asks (page/main.ts: 500 ms, 200 ms, 1000 ms).
- */
-class OpenPage {
-  events = 0;
-  fetches = 0;
-  resyncs = 0;
-  private stream: ReturnType<typeof request> | undefined;
-  private readonly agent: Agent;
-
-  private constructor(
-    private readonly endpoint: string,
-    private readonly threadId: string,
-    private readonly cookie: string,
-    private readonly ca: Buffer,
-  ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 6, ca });
-  }
-
-  static async open(emu: EmulatorChild, threadId: string, ca: Buffer): Promise<OpenPage> {
-    // The browser's first request: the start line's URL exchanges the token for the session cookie.
-    const cookie = await new Promise<string>((resolve, reject) => {
-      request(emu.inspectorUrl, { ca, headers: { accept: 'text/html' } }, (res) => {
-        res.resume();
-        const set = res.headers['set-cookie']?.[0] ?? '';
-        if (res.statusCode !== 303 || !set) reject(new Error(`inspector session: ${res.statusCode}`));
-        else resolve(set.split(';')[0] ?? '');
-      })
-        .on('error', reject)
-        .end();
-    });
-    const page = new OpenPage(emu.endpoint, threadId, cookie, ca);
-    await page.connect();
-    return page;
-  }
-
-  private url(path: string): URL {
-    return new URL(path, this.endpoint);
-  }
-
-  private connect(): Promise<void> {
-    const threads = this.every(500, '/inspector/api/threads?maxPageSize=25');
-    const messages = this.every(
-      200,
-      `/inspector/api/threads/${encodeURIComponent(this.threadId)}/messages?maxPageSize=50`,
-    );
-    const detail = this.every(1000, `/inspector/api/threads/${encodeURIComponent(this.threadId)}`);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        this.url('/inspector/api/live'),
-        { agent: false, ca: this.ca, headers: { cookie: this.cookie, accept: 'text/event-stream' } },
-        (res) => {
-          if (res.statusCode !== 200) return reject(new Error(`live stream: ${res.statusCode}`));
-          let buffered = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffered += chunk;
-            let end: number;
-            while ((end = buffered.indexOf('\n\n')) >= 0) {
-              const block = buffered.slice(0, end);
-              buffered = buffered.slice(end + 2);
-              const event = /^event: (\w+)$/m.exec(block)?.[1];
-              const data = /^data: (.*)$/m.exec(block)?.[1];
-              if (event === 'chat' && data) {
-                this.events += (JSON.parse(data) as unknown[]).length;
-                threads();
-                messages();
-              } else if (event === 'resync') {
-                this.resyncs++;
-              } else if (event === 'state') {
-                detail();
-                resolve();
-              }
-            }
-          });
-          res.on('error', () => undefined);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-      this.stream = req;
-    });
-  }
-
-  /** A fetch that runs at most once at a time and once per `ms`, however often it is asked for. */
-  private every(ms: number, path: string): () => void {
-    let running = false;
-    let dirty = false;
-    let last = 0;
-    const run = (): void => {
-      if (running || !dirty || !this.stream) return;
-      const wait = last + ms - Date.now();
-      if (wait > 0) {
-        running = true;
-        setTimeout(() => ((running = false), run()), wait);
-        return;
-      }
-      dirty = false;
-      running = true;
-      this.fetches++;
-      void get(this.agent, this.url(path), this.cookie).finally(() => {
-        running = false;
-        last = Date.now();
-        run();
-      });
-    };
-    return () => {
-      dirty = true;
-      run();
-    };
-  }
-
-  close(): void {
-    this.stream?.destroy();
-    this.stream = undefined;
-    this.agent.destroy();
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -188,7 +62,7 @@ export const inspectorBench: Bench = {
   async run(): Promise<BenchResult[]> {
     const dir = mkdtempSync(join(tmpdir(), 'acs-inspector-bench-'));
     const targets: Target[] = [];
-    let page: OpenPage | undefined;
+    let page: Child | undefined;
     try {
       // One certificate for both emulators (written by a short first run into --location).
       const tlsDir = join(dir, 'tls');
@@ -199,11 +73,16 @@ export const inspectorBench: Bench = {
       targets.push(plain);
       const watched = await target(tls, ca);
       targets.push(watched);
-      page = await OpenPage.open(watched.emu, watched.thread.threadId, ca);
+      // The open page: a process of its own, as a browser is.
+      const caPath = join(tlsDir, 'cert.pem');
+      page = await spawnNode(PAGE_SCRIPT, [watched.emu.inspectorUrl, watched.thread.threadId, caPath], (l) =>
+        l.includes('ready'),
+      );
+      const open = page;
 
       const sendsPlain: number[] = [];
       const sendsWatched: number[] = [];
-      const eventsBefore = page.events;
+      const eventsBefore = pageCounts(open).events;
       // ABBA: each emulator goes first in every other round, so neither always follows the other's garbage.
       for (let r = 0; r < ROUNDS; r++) {
         if (r % 2 === 0) {
@@ -214,8 +93,8 @@ export const inspectorBench: Bench = {
           sendsPlain.push(await timeSends(plain.thread));
         }
       }
-      await settle(() => page?.events ?? 0);
-      const streamed = page.events - eventsBefore;
+      await settle(() => pageCounts(open).events);
+      const streamed = pageCounts(open).events - eventsBefore;
 
       // Both threads to 10,000 messages, then list.
       for (const t of targets) {
@@ -277,11 +156,11 @@ export const inspectorBench: Bench = {
           name: 'events streamed to the page',
           value: streamed,
           unit: 'events',
-          note: `of ${ROUNDS * SENDS_PER_ROUND} sends (${page.resyncs} resyncs); the page made ${page.fetches} fetches in the whole run`,
+          note: `of ${ROUNDS * SENDS_PER_ROUND} sends (${pageCounts(open).resyncs} resyncs); the page made ${pageCounts(open).fetches} fetches in the whole run`,
         },
       ];
     } finally {
-      page?.close();
+      if (page) await stopChild(page);
       await Promise.all(targets.map((t) => stopChild(t.emu)));
       rmSync(dir, { recursive: true, force: true });
     }
