@@ -155,6 +155,10 @@ if (missing !== undefined && !process.env['CI']) {
 
     it('creates a user from the page who joins the thread and posts', async () => {
       await page.locator('#sender').selectOption('__new__');
+      // Live updates meanwhile (the counts change, so the page fetches the thread again) keep the choice.
+      await anaThread.sendMessage({ content: 'Anyone there?' });
+      await page.locator('.msg-body', { hasText: 'Anyone there?' }).waitFor(WAIT);
+      await new Promise((r) => setTimeout(r, 1500));
       await page.getByLabel('Display name').fill('Tester');
       await page.getByRole('button', { name: 'Create and add to thread' }).click();
       await page.locator('#compose-status', { hasText: 'Tester joined the thread' }).waitFor(WAIT);

@@ -23,7 +23,11 @@ export class ChatView {
   /** highest sequenceId seen: a refresh pages back until it reaches it */
   private watermark = 0;
   private olderLink: string | undefined;
+  /** the "Send as" choice per thread */
   private readonly senders = new Map<string, string>();
+  /** what the "Send as" list was built from */
+  private senderOptions = '';
+  private senderThread = '';
   private readonly list: KeyedList<MessageView>;
   private readonly log = byId<HTMLOListElement>('messages');
   private readonly scroller = byId('message-scroller');
@@ -86,6 +90,7 @@ export class ChatView {
     this.olderLink = undefined;
     this.list.clear();
     this.status.textContent = '';
+    this.newUser.hidden = true;
     byId('chat-empty').hidden = true;
     byId('chat-view').hidden = false;
     await Promise.all([this.refreshDetail(), this.refreshMessages()]);
@@ -213,16 +218,24 @@ export class ChatView {
 
   /** "Send as": the current members, and a new user. */
   private showSenders(d: ThreadDetail): void {
-    const wanted = this.senders.get(d.id) ?? (this.sender.value !== NEW_USER ? this.sender.value : '');
-    clear(this.sender);
-    for (const p of d.participants) {
-      this.sender.append(
-        h('option', { value: p.id }, p.displayName ? `${p.displayName} (${shortId(p.id)})` : shortId(p.id)),
-      );
+    // A live refresh must not undo what the person is doing: rebuild only when the members changed, and stay on
+    // "New user…" while they are naming one.
+    const options = d.participants.map((p) => `${p.id}|${p.displayName ?? ''}`).join('\n');
+    const creating = this.sender.value === NEW_USER && !this.newUser.hidden;
+    if (options !== this.senderOptions || d.id !== this.senderThread) {
+      const wanted = this.senders.get(d.id) ?? this.sender.value;
+      clear(this.sender);
+      for (const p of d.participants) {
+        this.sender.append(
+          h('option', { value: p.id }, p.displayName ? `${p.displayName} (${shortId(p.id)})` : shortId(p.id)),
+        );
+      }
+      this.sender.append(h('option', { value: NEW_USER }, 'New user…'));
+      const member = d.participants.some((p) => p.id === wanted);
+      this.sender.value = creating ? NEW_USER : member ? wanted : (d.participants[0]?.id ?? NEW_USER);
+      this.senderOptions = options;
+      this.senderThread = d.id;
     }
-    this.sender.append(h('option', { value: NEW_USER }, 'New user…'));
-    const member = d.participants.some((p) => p.id === wanted);
-    this.sender.value = member ? wanted : (d.participants[0]?.id ?? NEW_USER);
     this.newUser.hidden = this.sender.value !== NEW_USER;
     const closed = !!d.deletedOn;
     for (const el of byId('compose').querySelectorAll<
@@ -266,6 +279,7 @@ export class ChatView {
       learn([user]);
       this.senders.set(id, user.id);
       this.newUserName.value = '';
+      this.newUser.hidden = true; // done naming: the refresh below selects the new member
       await this.refreshDetail();
       await this.refreshMessages();
       this.status.textContent = `${nameOf(user.id)} joined the thread; you are posting as them.`;
