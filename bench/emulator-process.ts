@@ -42,17 +42,21 @@ export interface EmulatorChild extends Child {
   endpoint: string;
   connectionString: string;
   caCertPath: string;
+  inspectorUrl: string;
 }
 
 /** The emulator CLI of the `acs-emulator` workspace package, in memory, quiet. */
 export async function spawnEmulator(extraArgs: string[] = []): Promise<EmulatorChild> {
   const cli = join(dirname(require.resolve('acs-emulator/package.json')), 'dist', 'cli.js');
-  const c = await spawnNode(cli, ['--port', '0', '--silent', ...extraArgs], (l) => l.length >= 3);
+  const c = await spawnNode(cli, ['--port', '0', '--silent', ...extraArgs], (l) => l.length >= 4);
   const endpoint = /^ACS emulator listening on (\S+)$/.exec(c.lines[0] ?? '')?.[1];
   const connectionString = /^Connection string: (\S+)$/.exec(c.lines[1] ?? '')?.[1];
   const caCertPath = /^CA certificate: (.+)$/.exec(c.lines[2] ?? '')?.[1];
-  if (!endpoint || !connectionString || !caCertPath) throw new Error(`unexpected start lines:\n${c.lines.join('\n')}`);
-  return { ...c, endpoint: `${endpoint}/`, connectionString, caCertPath };
+  const inspectorUrl = /^Inspector: (\S+)$/.exec(c.lines[3] ?? '')?.[1];
+  if (!endpoint || !connectionString || !caCertPath || !inspectorUrl) {
+    throw new Error(`unexpected start lines:\n${c.lines.join('\n')}`);
+  }
+  return { ...c, endpoint: `${endpoint}/`, connectionString, caCertPath, inspectorUrl };
 }
 
 /** SIGTERM (a clean close: the emulator removes its lock and temp files), SIGKILL if it lingers. */

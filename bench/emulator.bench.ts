@@ -25,17 +25,17 @@ import { COMPACTION_MESSAGES, measureCompaction } from './emulator-compaction';
 import type { Bench, BenchResult } from './harness';
 import { median, round } from './harness';
 
-const CONCURRENCY = 32;
-const SENDS_PER_ROUND = 3000;
+export const CONCURRENCY = 32;
+export const SENDS_PER_ROUND = 3000;
 const LIST_THREAD_SIZE = 10_000;
-const PAGE = 200;
-const PAGES_PER_WORKER = 25; // half a listing each: 800 pages (160,000 items) per round
+export const PAGE = 200;
+export const PAGES_PER_WORKER = 25; // half a listing each: 800 pages (160,000 items) per round
 const ROUNDS = 3;
 const RSS_MESSAGES = 100_000;
-const CONTENT = 'x'.repeat(100); // same payload against both servers
+export const CONTENT = 'x'.repeat(100); // same payload against both servers
 const NULL_SERVER = join(__dirname, 'emulator-null-server.js');
 
-async function pool(total: number, concurrency: number, fn: () => Promise<unknown>): Promise<void> {
+export async function pool(total: number, concurrency: number, fn: () => Promise<unknown>): Promise<void> {
   let started = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -47,13 +47,13 @@ async function pool(total: number, concurrency: number, fn: () => Promise<unknow
   );
 }
 
-async function timeSends(thread: ChatThreadClient): Promise<number> {
+export async function timeSends(thread: ChatThreadClient): Promise<number> {
   const t0 = performance.now();
   await pool(SENDS_PER_ROUND, CONCURRENCY, () => thread.sendMessage({ content: CONTENT }));
   return SENDS_PER_ROUND / ((performance.now() - t0) / 1000);
 }
 
-async function timeListing(thread: ChatThreadClient): Promise<{ pagesPerSec: number; itemsPerSec: number }> {
+export async function timeListing(thread: ChatThreadClient): Promise<{ pagesPerSec: number; itemsPerSec: number }> {
   let pages = 0;
   let items = 0;
   const t0 = performance.now();
@@ -72,7 +72,7 @@ async function timeListing(thread: ChatThreadClient): Promise<{ pagesPerSec: num
 }
 
 /** Raw keep-alive POSTs: fills big threads faster than the SDK so the RSS figure does not dominate the run time. */
-function rawSender(endpoint: string, ca: Buffer, token: string, threadId: string): () => Promise<void> {
+export function rawSender(endpoint: string, ca: Buffer, token: string, threadId: string): () => Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca });
   const url = new URL(`/chat/threads/${encodeURIComponent(threadId)}/messages?api-version=2025-03-15`, endpoint);
   const body = JSON.stringify({ content: CONTENT });

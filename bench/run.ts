@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { coldStartBench } from './coldStart.bench';
 import { emulatorBench } from './emulator.bench';
 import type { Bench, BenchResult } from './harness';
+import { inspectorBench } from './inspector.bench';
 import { participantsBench } from './participants.bench';
 
-const BENCHES: Bench[] = [coldStartBench, emulatorBench, participantsBench];
+const BENCHES: Bench[] = [coldStartBench, emulatorBench, inspectorBench, participantsBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -61,6 +61,8 @@ async function main(): Promise<void> {
       `                    connection string: ${stack.emulator.connectionString}`,
       `                    CA certificate: ${stack.emulator.caCertPath}`,
       '                    (scripts that call the emulator need NODE_EXTRA_CA_CERTS set to that file)',
+      // The token opens a session for this run only, as a Jupyter URL does.
+      `                    Inspector: ${stack.emulator.inspectorUrl}`,
     );
   } else {
     lines.push('  ACS emulator      not built: run npm run build once the emulator exists');

@@ -17,6 +17,8 @@ import { Throttler } from './faults/Throttler';
 import type { Handler, HandlerResult, RequestContext, Services } from './handlers/context';
 import { readBody } from './http/body';
 import type { Router } from './http/router';
+import { deliveryFeedOf } from './inspector/DeliveryFeed';
+import { Inspector } from './inspector/Inspector';
 import { apiFeatures } from './model/wire';
 import { Store } from './persistence/Store';
 import { buildRouter } from './routes';
@@ -53,6 +55,8 @@ export interface RunningEmulator {
   connectionString: string;
   caCertPath: string;
   accessKey: string;
+  /** The web inspector's address with its token (`https://HOST:PORT/?token=…`): opening it opens a session. */
+  inspectorUrl: string;
   onEvent(listener: (event: EmulatorEvent) => void): () => void;
   /** Every webhook delivery outcome (delivered, retrying, dead-lettered, handshakes...). */
   onDelivery(listener: DeliveryListener): () => void;
@@ -81,11 +85,13 @@ class EmulatorServer {
   constructor(
     private readonly services: Services,
     private readonly silent: boolean,
+    private readonly inspector: Inspector,
   ) {
     this.chatAuth = new ChatAuthenticator(services.key);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.inspector.handles(req)) return this.inspector.handle(req, res);
     const started = process.hrtime.bigint();
     void this.process(req).then(
       (result) => this.send(req, res, result, started),
@@ -228,7 +234,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     key,
     accessKey,
   };
-  const front = new EmulatorServer(services, options.silent ?? false);
+  const inspector = new Inspector(services, deliveryFeedOf(delivery, options.eventWebhooks ?? []));
+  const front = new EmulatorServer(services, options.silent ?? false, inspector);
   const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => front.handle(req, res));
   server.keepAliveTimeout = 30_000;
   try {
@@ -258,10 +265,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     connectionString: `endpoint=${endpoint};accesskey=${accessKey}`,
     caCertPath: tls.caCertPath,
     accessKey,
+    inspectorUrl: inspector.url(endpoint),
     onEvent: (listener) => events.on(listener),
     onDelivery: (listener) => delivery.onOutcome(listener),
     close: () =>
       (closed ??= (async () => {
+        inspector.close();
         delivery.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

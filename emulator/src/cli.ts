@@ -120,7 +120,8 @@ export async function main(): Promise<void> {
   running.emulator = emulator;
   const origin = emulator.endpoint.replace(/\/$/, '');
   process.stdout.write(
-    `ACS emulator listening on ${origin}\nConnection string: ${emulator.connectionString}\nCA certificate: ${emulator.caCertPath}\n`,
+    `ACS emulator listening on ${origin}\nConnection string: ${emulator.connectionString}\nCA certificate: ${emulator.caCertPath}\n` +
+      `Inspector: ${emulator.inspectorUrl}\n`,
   );
   if (stopping) {
     stopping = false;

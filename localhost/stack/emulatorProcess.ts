@@ -9,6 +9,8 @@ export interface RunningEmulatorProcess {
   endpoint: string;
   connectionString: string;
   caCertPath: string;
+  /** The web inspector with its session token (the emulator's fourth start line). */
+  inspectorUrl: string;
   stop(): Promise<void>;
 }
 
@@ -38,17 +40,18 @@ function forwardLines(child: ChildProcess, onOutput: (line: string) => void): vo
   }
 }
 
-/** Starts the ACS emulator CLI and parses its three start lines (listening URL, connection string, CA path). */
+/** Starts the ACS emulator CLI and parses its start lines (listening URL, connection string, CA path, inspector). */
 export async function spawnEmulator(options: EmulatorProcessOptions): Promise<RunningEmulatorProcess> {
   const args = ['--host', options.host, '--port', String(options.port), '--location', options.location];
   for (const url of options.eventWebhooks) args.push('--event-webhook', url);
   const child = spawnSupervised(options.cliPath, args);
   const timeout = 30_000;
   try {
-    const [listening, connection, ca] = await Promise.all([
+    const [listening, connection, ca, inspector] = await Promise.all([
       waitForLine(child, /^ACS emulator listening on (https:\/\/\S+)/, timeout, 'ACS emulator'),
       waitForLine(child, /^Connection string: (\S+)/, timeout, 'ACS emulator'),
       waitForLine(child, /^CA certificate: (.+)$/, timeout, 'ACS emulator'),
+      waitForLine(child, /^Inspector: (https:\/\/\S+)/, timeout, 'ACS emulator'),
     ]);
     if (options.onOutput) forwardLines(child, options.onOutput);
     else {
@@ -60,6 +63,7 @@ export async function spawnEmulator(options: EmulatorProcessOptions): Promise<Ru
       endpoint: listening[1] as string,
       connectionString: connection[1] as string,
       caCertPath: (ca[1] as string).trim(),
+      inspectorUrl: inspector[1] as string,
       stop: () => stopChild(child, 10_000),
     };
   } catch (err) {

@@ -44,6 +44,11 @@ export interface AppStackOptions {
   env?: NodeJS.ProcessEnv;
   /** Makes the host check function keys; `api()` then sends this key unless told otherwise. */
   functionKey?: string;
+  /**
+   * Has the emulator deliver chat events to the app's Event Grid function through the host, as an Event Grid
+   * subscription does (handshake first); `chaos` is the share delivered twice and out of order.
+   */
+  events?: { functionName: string; chaos?: number };
 }
 
 export async function startAppStack(options: AppStackOptions = {}): Promise<AppStack> {
@@ -66,6 +71,17 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
       ...options.env,
       ...extra,
     });
+    const admin = new Admin(emulator);
+    const subscribe = async (h: HostProcess): Promise<void> => {
+      if (!options.events) return;
+      const query = `functionName=${options.events.functionName}${options.functionKey ? `&code=${options.functionKey}` : ''}`;
+      const res = await admin.putWebhook('app', {
+        url: `${h.url}/runtime/webhooks/eventgrid?${query}`,
+        ...(options.events.chaos ? { chaos: options.events.chaos } : {}),
+      });
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`event subscription refused: ${res.status} ${res.text}`);
+    };
     const startHost = async (env?: NodeJS.ProcessEnv): Promise<HostProcess> => {
       const h = await startHostProcess(REPO_ROOT, { env: hostEnv(env) });
       hosts.add(h);
@@ -80,7 +96,7 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     const stack: AppStack = {
       azurite,
       emulator,
-      admin: new Admin(emulator),
+      admin,
       identity,
       host: await startHost(),
       startHost,
@@ -90,6 +106,7 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
         await old.stop();
         hosts.delete(old);
         stack.host = await startHost();
+        await subscribe(stack.host);
         return stack.host;
       },
       async api(method, path, body, extraHeaders = {}) {
@@ -115,6 +132,7 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
       chatAs,
       stop: stopAll,
     };
+    await subscribe(stack.host);
     return stack;
   } catch (error) {
     await stopAll();

@@ -102,6 +102,7 @@ describe('npm start (dist/localhost/start.js) as a process', () => {
       const url = /Functions host\s+(http:\/\/\S+)/.exec(out)?.[1];
       expect(out).toMatch(/ACS emulator\s+https:\/\/127\.0\.0\.1:\d+/);
       expect(out).toContain(`CA certificate: ${path.join(dataDir, 'emulator', 'cert.pem')}`);
+      expect(out).toMatch(/Inspector: https:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}/);
       expect(out).toMatch(/Azurite\s+blob http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1/);
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
       const tree = descendants(start.child.pid as number);
