@@ -14,7 +14,8 @@
  * removed, message refused) mark the schedule failed with the reason.
  */
 import type { ChatMessageInfo, ChatPort } from '../acs/chatPort';
-import { AcsFailure, toAcsFailure } from '../acs/acsErrors';
+import type { AcsFailure } from '../acs/acsErrors';
+import { toAcsFailure } from '../acs/acsErrors';
 import { backoffDelay } from '../acs/retry';
 import type { JsonQueue } from '../storage/jsonQueue';
 import type { DueIndex } from './dueIndex';
