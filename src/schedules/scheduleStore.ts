@@ -172,6 +172,52 @@ export function tableScheduleStore(client: TableClient): ScheduleStore {
     return count;
   };
 
+  const insertTurns = new Map<string, Promise<void>>();
+
+  const insertOnce = async (schedule: NewSchedule, maxActive: number): Promise<Schedule> => {
+    const t = await table();
+    const partitionKey = threadKeyOf(schedule.threadId);
+    const entity = toEntity(schedule);
+    for (let attempt = 1; ; attempt++) {
+      const threadRow = await getEntityOrUndefined<ThreadRowEntity>(t, partitionKey, THREAD_ROW);
+      const active = await countActive(t, schedule.threadId);
+      if (active >= maxActive) {
+        throw new DomainError(
+          'limit',
+          `threadId: the thread already has ${active} active schedules; the limit is ${maxActive} per thread (cancel some first)`,
+          { field: 'threadId', rule: `maxActivePerThread:${maxActive}` },
+        );
+      }
+      const bump: TransactionAction = threadRow
+        ? [
+            'update',
+            { partitionKey, rowKey: THREAD_ROW, threadId: schedule.threadId, inserts: (threadRow.inserts ?? 0) + 1 },
+            'Replace',
+            { etag: threadRow.etag },
+          ]
+        : ['create', { partitionKey, rowKey: THREAD_ROW, threadId: schedule.threadId, inserts: 1 }];
+      try {
+        const result = await t.submitTransaction([bump, ['create', entity]]);
+        const etag = result.getResponseForEntity(schedule.scheduleId)?.etag?.trim();
+        if (etag) return { ...schedule, etag };
+        const stored = await getEntityOrUndefined<ScheduleEntity>(t, partitionKey, schedule.scheduleId);
+        if (!stored) throw new Error(`schedule ${schedule.scheduleId} vanished after its insert`);
+        return fromEntity(stored);
+      } catch (error) {
+        const status = statusOf(error);
+        // Another insert in this thread committed between our read and our write: count again.
+        if (status === 409 || status === 412) {
+          if (attempt < MAX_INSERT_ATTEMPTS) {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
+            continue;
+          }
+          throw new DomainError('conflict', 'Too many schedules are being created in this thread at once; retry.');
+        }
+        throw error;
+      }
+    }
+  };
+
   return {
     async get(scheduleId) {
       const partition = threadKeyOfScheduleId(scheduleId);
@@ -180,45 +226,20 @@ export function tableScheduleStore(client: TableClient): ScheduleStore {
       return entity ? fromEntity(entity) : undefined;
     },
 
-    async insert(schedule, maxActive) {
-      const t = await table();
-      const partitionKey = threadKeyOf(schedule.threadId);
-      const entity = toEntity(schedule);
-      for (let attempt = 1; ; attempt++) {
-        const threadRow = await getEntityOrUndefined<ThreadRowEntity>(t, partitionKey, THREAD_ROW);
-        const active = await countActive(t, schedule.threadId);
-        if (active >= maxActive) {
-          throw new DomainError(
-            'limit',
-            `threadId: the thread already has ${active} active schedules; the limit is ${maxActive} per thread (cancel some first)`,
-            { field: 'threadId', rule: `maxActivePerThread:${maxActive}` },
-          );
-        }
-        const bump: TransactionAction = threadRow
-          ? [
-              'update',
-              { partitionKey, rowKey: THREAD_ROW, threadId: schedule.threadId, inserts: (threadRow.inserts ?? 0) + 1 },
-              'Replace',
-              { etag: threadRow.etag },
-            ]
-          : ['create', { partitionKey, rowKey: THREAD_ROW, threadId: schedule.threadId, inserts: 1 }];
-        try {
-          const result = await t.submitTransaction([bump, ['create', entity]]);
-          const etag = result.getResponseForEntity(schedule.scheduleId)?.etag?.trim();
-          if (etag) return { ...schedule, etag };
-          const stored = await getEntityOrUndefined<ScheduleEntity>(t, partitionKey, schedule.scheduleId);
-          if (!stored) throw new Error(`schedule ${schedule.scheduleId} vanished after its insert`);
-          return fromEntity(stored);
-        } catch (error) {
-          const status = statusOf(error);
-          // Another insert in this thread committed between our read and our write: count again.
-          if ((status === 409 || status === 412) && attempt < MAX_INSERT_ATTEMPTS) {
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
-            continue;
-          }
-          throw error;
-        }
-      }
+    insert(schedule, maxActive) {
+      // Inserts into one thread take turns within a process, so they do not spend their attempts on each other;
+      // the ETag on the thread row settles races between processes.
+      const key = schedule.threadId;
+      const run = (insertTurns.get(key) ?? Promise.resolve()).then(() => insertOnce(schedule, maxActive));
+      const turn = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      insertTurns.set(key, turn);
+      void turn.then(() => {
+        if (insertTurns.get(key) === turn) insertTurns.delete(key);
+      });
+      return run;
     },
 
     async replace(current, next) {
