@@ -7,9 +7,10 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { coldStartBench } from './coldStart.bench';
 import { emulatorBench } from './emulator.bench';
+import { schedulesBench } from './schedules.bench';
 import type { Bench, BenchResult } from './harness';
 
-const BENCHES: Bench[] = [coldStartBench, emulatorBench];
+const BENCHES: Bench[] = [coldStartBench, emulatorBench, schedulesBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
