@@ -15,6 +15,8 @@ export const ACS_THREAD_SEND_WINDOWS: readonly SendWindow[] = [
   { limit: 30, windowMs: 61_000 },
 ];
 
+const MAX_TRACKED_THREADS = 10_000;
+
 export class ThreadSendLimiter {
   private readonly sends = new Map<string, number[]>();
   private readonly blockedUntil = new Map<string, number>();
@@ -35,7 +37,11 @@ export class ThreadSendLimiter {
 
   /** The service throttled the thread: no slot until it said to retry. */
   block(threadId: string, forMs: number): void {
-    this.blockedUntil.set(threadId, Math.max(this.blockedUntil.get(threadId) ?? 0, this.now() + forMs));
+    const now = this.now();
+    if (this.blockedUntil.size > MAX_TRACKED_THREADS) {
+      for (const [id, until] of this.blockedUntil) if (until <= now) this.blockedUntil.delete(id);
+    }
+    this.blockedUntil.set(threadId, Math.max(this.blockedUntil.get(threadId) ?? 0, now + forMs));
   }
 
   /** How long until a send slot opens in the thread (0 = now). */
@@ -57,8 +63,11 @@ export class ThreadSendLimiter {
   private recent(threadId: string): number[] {
     const longest = Math.max(...this.windows.map((w) => w.windowMs));
     const now = this.now();
+    if (this.sends.size > MAX_TRACKED_THREADS) {
+      // Bounded memory over many threads: forget those with no send left in any window.
+      for (const [id, times] of this.sends) if ((times[times.length - 1] ?? 0) <= now - longest) this.sends.delete(id);
+    }
     const kept = (this.sends.get(threadId) ?? []).filter((t) => t > now - longest);
-    if (kept.length === 0 && this.sends.size > 10_000) this.sends.clear(); // bounded memory over many threads
     this.sends.set(threadId, kept);
     return kept;
   }
