@@ -20,7 +20,7 @@ import { backoffDelay } from '../acs/retry';
 import type { JsonQueue } from '../storage/jsonQueue';
 import type { DueIndex } from './dueIndex';
 import { SCHEDULE_LIMITS, SCHEDULE_METADATA_KEYS } from './limits';
-import { isPending, wasSent, type NewSchedule, type Schedule, type ScheduleFailure } from './schedule';
+import { fieldsOf, isPending, wasSent, type NewSchedule, type Schedule, type ScheduleFailure } from './schedule';
 import type { ScheduleStore } from './scheduleStore';
 import type { ThreadSendLimiter } from './threadSendLimiter';
 import { nextAfterRun } from './timing';
@@ -42,6 +42,10 @@ export interface SendBatch {
 export interface SenderPolicy {
   /** An attempt's claim on an occurrence lasts this long; after it, another attempt may take over. */
   sendLeaseMs: number;
+  /** The ACS send is abandoned after this long, well inside the lease, so no attempt outlives its claim. */
+  sendTimeoutMs: number;
+  /** After a send that ended without an answer (timeout, reset), wait this long before looking for its message. */
+  settleMs: number;
   /** A deferred occurrence's index row is held this long past its new delivery time. */
   claimMs: number;
   /** How far before an attempt started to look for its message. */
@@ -56,6 +60,8 @@ export interface SenderPolicy {
 
 export const DEFAULT_SENDER_POLICY: SenderPolicy = {
   sendLeaseMs: 60_000,
+  sendTimeoutMs: 20_000,
+  settleMs: 30_000,
   claimMs: 120_000,
   searchMarginMs: 5 * 60_000,
   concurrency: 10,
@@ -217,7 +223,7 @@ export class OccurrenceSender {
           return { kind: 'sent', recovered: true, latenessMs: Date.parse(found.createdOn) - dueAt };
         }
         if (!isPending(schedule, item.occurrence)) {
-          if (!(await this.deps.store.replace(schedule, { ...fields(schedule), sending: undefined }))) continue;
+          if (!(await this.deps.store.replace(schedule, { ...fieldsOf(schedule), sending: undefined }))) continue;
           await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'dropped', 'no longer pending');
           return { kind: 'dropped' };
         }
@@ -231,23 +237,27 @@ export class OccurrenceSender {
       const slot = this.deps.limiter.tryAcquire(threadId);
       if (!slot.ok) return { kind: 'defer', delayMs: slot.waitMs, reason: 'paced below the ACS send limits' };
       const claimed = await this.deps.store.replace(schedule, {
-        ...fields(schedule),
+        ...fieldsOf(schedule),
         sending: { occurrence: item.occurrence, since: this.now(), uncertain: false },
       });
       if (!claimed) continue; // changed since read (an edit, another worker): decide again
 
       let messageId: string;
       try {
-        ({ messageId } = await this.deps.chat.sendMessage(threadId, {
-          content: claimed.content,
-          type: claimed.type,
-          senderDisplayName: claimed.senderDisplayName ?? this.deps.serviceDisplayName,
-          metadata: {
-            ...claimed.metadata,
-            [SCHEDULE_METADATA_KEYS.scheduleId]: claimed.scheduleId,
-            [SCHEDULE_METADATA_KEYS.occurrence]: item.occurrence,
+        ({ messageId } = await this.deps.chat.sendMessage(
+          threadId,
+          {
+            content: claimed.content,
+            type: claimed.type,
+            senderDisplayName: claimed.senderDisplayName ?? this.deps.serviceDisplayName,
+            metadata: {
+              ...claimed.metadata,
+              [SCHEDULE_METADATA_KEYS.scheduleId]: claimed.scheduleId,
+              [SCHEDULE_METADATA_KEYS.occurrence]: item.occurrence,
+            },
           },
-        }));
+          { abortSignal: AbortSignal.timeout(this.policy.sendTimeoutMs) },
+        ));
       } catch (error) {
         return this.afterFailedSend(threadId, claimed, item, toAcsFailure(error));
       }
@@ -268,17 +278,19 @@ export class OccurrenceSender {
     if (failure.retriable || failure.kind === 'unauthorized') {
       // A 429 or 401 posted nothing: drop the claim. A timeout or 5xx may have: the next attempt looks first.
       await this.deps.store.replace(claimed, {
-        ...fields(claimed),
+        ...fieldsOf(claimed),
         sending: notPosted
           ? undefined
-          : { ...(claimed.sending ?? { occurrence: item.occurrence, since: 0 }), uncertain: true },
+          : { occurrence: item.occurrence, since: claimed.sending?.since ?? 0, uncertain: true },
       });
       if (failure.kind === 'throttled') {
         const wait = failure.retryAfterMs ?? 1_000;
         this.deps.limiter.block(threadId, wait);
         return { kind: 'defer', delayMs: wait + Math.random() * 500, reason: failure.message, throttled: true };
       }
-      return { kind: 'defer', delayMs: this.retryDelay(item, failure), reason: failure.message };
+      // Without an answer (timeout, reset) the service may still be posting it: look only once it has settled.
+      const settle = failure.status === undefined && !notPosted ? this.policy.settleMs : 0;
+      return { kind: 'defer', delayMs: Math.max(settle, this.retryDelay(item, failure)), reason: failure.message };
     }
     const code: ScheduleFailure['code'] =
       failure.kind === 'notFound'
@@ -332,7 +344,7 @@ export class OccurrenceSender {
     for (let round = 0; current && round < 10 && !wasSent(current, occurrence); round++) {
       const sent = current.occurrencesSent + 1;
       const next: NewSchedule = {
-        ...fields(current),
+        ...fieldsOf(current),
         occurrencesSent: sent,
         lastRunAt: sentAt,
         lastMessageId: messageId,
@@ -362,7 +374,7 @@ export class OccurrenceSender {
     for (let round = 0; current && round < 10; round++) {
       const stillActive = current.state === 'active';
       const next: NewSchedule = {
-        ...fields(current),
+        ...fieldsOf(current),
         sending: current.sending?.occurrence === item.occurrence ? undefined : current.sending,
         ...(stillActive ? { state: 'failed', failure, nextRunAt: undefined, updatedAt: failure.at } : {}),
       };
@@ -371,10 +383,4 @@ export class OccurrenceSender {
     }
     await this.deps.dueIndex.finish(item.scheduleId, Date.parse(item.occurrence), 'failed', failure.message);
   }
-}
-
-/** A schedule's fields without its ETag, to build the next version from. */
-function fields(schedule: Schedule): NewSchedule {
-  const { etag: _etag, ...rest } = schedule;
-  return rest;
 }

@@ -68,3 +68,9 @@ export function isPending(schedule: Schedule, occurrence: string): boolean {
 export function wasSent(schedule: Schedule, occurrence: string): boolean {
   return schedule.messages.some((m) => m.occurrence === occurrence);
 }
+
+/** A schedule's fields without its ETag: the base of its next version. */
+export function fieldsOf(schedule: Schedule): NewSchedule {
+  const { etag: _etag, ...rest } = schedule;
+  return rest;
+}

@@ -13,7 +13,7 @@ import { toAcsFailure } from '../acs/acsErrors';
 import { DomainError } from '../domainErrors';
 import type { DueIndex } from './dueIndex';
 import { RESERVED_METADATA_KEYS, SCHEDULE_LIMITS } from './limits';
-import type { MessageContent, NewSchedule, Schedule, ScheduleState } from './schedule';
+import { fieldsOf, type MessageContent, type NewSchedule, type Schedule, type ScheduleState } from './schedule';
 import { newScheduleId } from './scheduleIds';
 import type { SchedulePage, ScheduleStore } from './scheduleStore';
 import { resolveTiming, type Timing, type TimingInput } from './timing';
@@ -170,9 +170,8 @@ export class ScheduleService {
         await this.deps.dueIndex.put(scheduleId, current.threadId, Date.parse(nextRunAt));
       }
     }
-    const { etag: _etag, ...rest } = current;
     const next: NewSchedule = {
-      ...rest,
+      ...fieldsOf(current),
       content: content.content,
       type: content.type,
       senderDisplayName: content.senderDisplayName,
@@ -208,9 +207,8 @@ export class ScheduleService {
       if (current.state !== 'active') {
         throw new DomainError('conflict', `The schedule is ${current.state}; there is nothing left to cancel.`);
       }
-      const { etag: _etag, ...rest } = current;
       const stored = await this.deps.store.replace(current, {
-        ...rest,
+        ...fieldsOf(current),
         state: 'cancelled',
         nextRunAt: undefined,
         updatedAt: new Date(this.now()).toISOString(),

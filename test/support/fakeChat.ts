@@ -36,7 +36,11 @@ export class FakeChat implements ChatPort {
     return Promise.resolve(SERVICE_USER);
   }
 
-  async sendMessage(threadId: string, message: OutgoingMessage): Promise<{ messageId: string }> {
+  async sendMessage(
+    threadId: string,
+    message: OutgoingMessage,
+    _options?: { abortSignal?: AbortSignal },
+  ): Promise<{ messageId: string }> {
     this.sendCalls++;
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const failure = this.failNextSends.shift();

@@ -163,6 +163,22 @@ describe('scheduled messages: dispatch through the local host', () => {
     expect(messages.map((m) => m.content)).toEqual(['after two 503s']);
   }, 120_000);
 
+  it('a send that hangs past its timeout is abandoned, then found in the thread, not posted twice', async () => {
+    // ACS takes 25 s to answer this one send: the sender gives up at 20 s, not knowing whether it was posted.
+    await stack.admin.addFault({ kind: 'latency', operation: 'SendChatMessage', latencyMs: 25_000, count: 1 });
+    const created = await schedule({ content: 'slow', sendAt: inSeconds(2) });
+    await eventually(
+      () => read(created.scheduleId),
+      (s) => s.state === 'completed',
+      150_000,
+      'completed',
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+    const messages = (await scheduledMessages(thread)).filter((m) => m.scheduleId === created.scheduleId);
+    expect(messages.map((m) => m.content)).toEqual(['slow']);
+    expect((await read(created.scheduleId)).lastMessageId).toBe(messages[0]?.id);
+  }, 180_000);
+
   it('each tick logs due, sent, deferred and failed, and the oldest lateness', () => {
     expect(stack.host.output()).toMatch(
       /Scheduled messages: \d+ due, \d+ dispatched, \d+ deferred; since last tick \d+ sent, \d+ failed, \d+ dropped; oldest lateness \d+ ms/,
