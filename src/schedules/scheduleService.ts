@@ -136,6 +136,15 @@ export class ScheduleService {
    * or ANY_VERSION); otherwise DomainError 'preconditionFailed'.
    */
   async update(scheduleId: string, patch: SchedulePatch, version: string): Promise<Schedule> {
+    // With ANY_VERSION, a race with the sender's own writes (a claim, a recorded run) is retried, not refused.
+    for (let round = 0; ; round++) {
+      const stored = await this.updateOnce(scheduleId, patch, version);
+      if (stored) return stored;
+      if (version !== ANY_VERSION || round >= 5) throw stale(scheduleId);
+    }
+  }
+
+  private async updateOnce(scheduleId: string, patch: SchedulePatch, version: string): Promise<Schedule | undefined> {
     const current = await this.get(scheduleId);
     if (version !== ANY_VERSION && version !== current.etag) throw stale(scheduleId);
     if (current.state !== 'active') {
@@ -185,7 +194,7 @@ export class ScheduleService {
       if (nextRunAt !== current.nextRunAt && nextRunAt) {
         await this.deps.dueIndex.remove(scheduleId, Date.parse(nextRunAt)).catch(() => undefined);
       }
-      throw stale(scheduleId);
+      return undefined;
     }
     if (current.nextRunAt && nextRunAt !== current.nextRunAt) {
       await this.deps.dueIndex.remove(scheduleId, Date.parse(current.nextRunAt)).catch(() => undefined);
