@@ -7,11 +7,12 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { coldStartBench } from './coldStart.bench';
 import { emulatorBench } from './emulator.bench';
+import { schedulesBench } from './schedules.bench';
 import type { Bench, BenchResult } from './harness';
 import { inspectorBench } from './inspector.bench';
 import { participantsBench } from './participants.bench';
 
-const BENCHES: Bench[] = [coldStartBench, emulatorBench, inspectorBench, participantsBench];
+const BENCHES: Bench[] = [coldStartBench, emulatorBench, inspectorBench, participantsBench, schedulesBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -14,7 +14,9 @@ export type DomainErrorKind =
   /** Same idempotency key, different request (422). */
   | 'keyReused'
   /** The caller's ETag is stale (412). */
-  | 'preconditionFailed';
+  | 'preconditionFailed'
+  /** A conditional write came without its ETag (428). */
+  | 'preconditionRequired';
 
 export class DomainError extends Error {
   constructor(

@@ -16,6 +16,12 @@ import { ThreadService } from './threads/threadService';
 import { createStorageClients } from './storage/clients';
 import type { StorageClients } from './storage/clients';
 import { serviceUserTable } from './storage/serviceUserTable';
+import { Dispatcher } from './schedules/dispatcher';
+import { tableDueIndex } from './schedules/dueIndex';
+import { OccurrenceSender, type SendBatch } from './schedules/occurrenceSender';
+import { ScheduleService } from './schedules/scheduleService';
+import { tableScheduleStore } from './schedules/scheduleStore';
+import { ThreadSendLimiter } from './schedules/threadSendLimiter';
 
 /** The table that holds small app-wide state, such as the service user's id. */
 export const APP_STATE_TABLE = 'appstate';
@@ -78,4 +84,50 @@ export function getThreadService(): Promise<ThreadService> {
     });
   })();
   return threadService;
+}
+
+/** Queue of due occurrences, one message per thread (its trigger: src/functions/sendScheduledMessages.ts). */
+export const SCHEDULE_SEND_QUEUE = 'schedule-sends';
+export const SCHEDULE_TABLES = { schedules: 'schedules', dueIndex: 'scheduledue' } as const;
+
+let scheduleService: Promise<ScheduleService> | undefined;
+let dispatcher: Promise<Dispatcher> | undefined;
+let occurrenceSender: Promise<OccurrenceSender> | undefined;
+
+export function getScheduleService(): Promise<ScheduleService> {
+  scheduleService ??= (async () => {
+    const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
+    return new ScheduleService({
+      chat,
+      store: tableScheduleStore(clients.table(SCHEDULE_TABLES.schedules)),
+      dueIndex: tableDueIndex(clients.table(SCHEDULE_TABLES.dueIndex)),
+    });
+  })();
+  return scheduleService;
+}
+
+export function getDispatcher(): Promise<Dispatcher> {
+  dispatcher ??= (async () => {
+    const clients = await getStorage();
+    return new Dispatcher({
+      dueIndex: tableDueIndex(clients.table(SCHEDULE_TABLES.dueIndex)),
+      queue: jsonQueue<SendBatch>(clients.queues.getQueueClient(SCHEDULE_SEND_QUEUE)),
+    });
+  })();
+  return dispatcher;
+}
+
+export function getOccurrenceSender(): Promise<OccurrenceSender> {
+  occurrenceSender ??= (async () => {
+    const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
+    return new OccurrenceSender({
+      chat,
+      store: tableScheduleStore(clients.table(SCHEDULE_TABLES.schedules)),
+      dueIndex: tableDueIndex(clients.table(SCHEDULE_TABLES.dueIndex)),
+      queue: jsonQueue<SendBatch>(clients.queues.getQueueClient(SCHEDULE_SEND_QUEUE)),
+      limiter: new ThreadSendLimiter(),
+      serviceDisplayName: getConfig().botDisplayName,
+    });
+  })();
+  return occurrenceSender;
 }

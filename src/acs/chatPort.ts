@@ -85,7 +85,12 @@ export interface ChatPort {
   addParticipants(threadId: string, participants: ParticipantSpec[]): Promise<{ rejected: ParticipantRejection[] }>;
   removeParticipant(threadId: string, userId: string): Promise<void>;
   listParticipants(threadId: string, options?: { pageSize?: number }): AsyncIterable<ParticipantInfo>;
-  sendMessage(threadId: string, message: OutgoingMessage): Promise<{ messageId: string }>;
+  /** `abortSignal` ends the call from this side (the service may still have posted it: see scheduled sends). */
+  sendMessage(
+    threadId: string,
+    message: OutgoingMessage,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{ messageId: string }>;
   getMessage(threadId: string, messageId: string): Promise<ChatMessageInfo>;
   /** Newest first, as ACS lists them; `startTime` limits to messages created or changed since then. */
   listMessages(threadId: string, options?: { startTime?: Date; pageSize?: number }): AsyncIterable<ChatMessageInfo>;

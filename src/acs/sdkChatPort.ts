@@ -112,7 +112,11 @@ class SdkChatPort implements ChatPort {
     for await (const page of iterate(pages)) for (const p of page) yield toParticipantInfo(p);
   }
 
-  sendMessage(threadId: string, message: Parameters<ChatPort['sendMessage']>[1]) {
+  sendMessage(
+    threadId: string,
+    message: Parameters<ChatPort['sendMessage']>[1],
+    options: Parameters<ChatPort['sendMessage']>[2] = {},
+  ) {
     return call(async () => {
       const result = await this.thread(threadId).sendMessage(
         { content: message.content },
@@ -120,6 +124,7 @@ class SdkChatPort implements ChatPort {
           type: message.type ?? 'text',
           ...optional('senderDisplayName', message.senderDisplayName),
           ...optional('metadata', message.metadata),
+          ...optional('abortSignal', options.abortSignal),
         },
       );
       return { messageId: result.id };

@@ -1,5 +1,6 @@
 /** Every HTTP operation of the app, in the order the OpenAPI document lists them. */
 import { health, openApiDocument } from './health';
+import { cancelSchedule, createSchedule, getSchedule, listSchedules, updateSchedule } from './schedules';
 import {
   addParticipants,
   createThread,
@@ -22,4 +23,9 @@ export const API_OPERATIONS = [
   getParticipantJob,
   removeParticipant,
   sendMessage,
+  createSchedule,
+  listSchedules,
+  getSchedule,
+  updateSchedule,
+  cancelSchedule,
 ] as const;

@@ -1,5 +1,11 @@
 import { Cron } from 'croner';
 
+/**
+ * Cron expressions: the 6-field NCRONTAB the Functions host reads (timer schedules, validated exactly as the host
+ * does), and for scheduled messages also standard 5-field cron. croner evaluates both; the validators in front of
+ * it reject what each dialect rejects and normalize the rest to croner's numeric syntax.
+ */
+
 /** A validated 6-field NCRONTAB schedule (sec min hour day month dow), evaluated in one time zone. */
 export interface NcrontabSchedule {
   /** The original expression. */
@@ -134,4 +140,92 @@ export function parseNcrontab(expression: string, timezone = 'UTC'): NcrontabSch
     normalized,
     nextRun: (from = new Date()) => cron.nextRun(from),
   };
+}
+
+/** `ncrontab`: 6 fields with seconds, day-of-month AND day-of-week; `cron`: standard 5 fields, Vixie rules. */
+export type CronDialect = 'ncrontab' | 'cron';
+
+/** Standard cron: minute hour day month day-of-week, where day-of-week 7 is Sunday too. */
+const STANDARD_FIELDS: readonly FieldSpec[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day-of-week', min: 0, max: 7, names: DAYS },
+];
+
+/** The values each field of a validated expression matches, and the croner patterns whose union it is. */
+export interface ParsedCron {
+  dialect: CronDialect;
+  expression: string;
+  seconds: readonly number[];
+  /**
+   * 6-field croner patterns in numeric syntax; an instant matches the expression when it matches any of them
+   * (standard cron ORs a restricted day-of-month with a restricted day-of-week: two patterns).
+   */
+  patterns: readonly string[];
+}
+
+/** Every value a normalized field (numbers, `*`, `a-b`, `/step`, lists) matches, ascending. */
+function expandField(field: FieldSpec, normalized: string): number[] {
+  const values = new Set<number>();
+  for (const item of normalized.split(',')) {
+    const [range = '*', stepText] = item.split('/');
+    const step = stepText === undefined ? 1 : Number(stepText);
+    const [low, high] =
+      range === '*'
+        ? [field.min, field.max]
+        : range.includes('-')
+          ? (range.split('-').map(Number) as [number, number])
+          : [Number(range), Number(range)];
+    for (let v = low; v <= high; v += step) values.add(v);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+/** Validates and normalizes a standard 5-field expression; throws NcrontabError naming the field and rule. */
+export function normalizeStandardCron(expression: string): string {
+  const parts = expression.trim().split(/\s+/);
+  if (expression.trim() === '' || parts.length !== 5) {
+    throw new NcrontabError(
+      `expected 5 fields (minute hour day month day-of-week), got ${expression.trim() === '' ? 0 : parts.length}`,
+    );
+  }
+  return parts.map((part, i) => normalizeField(STANDARD_FIELDS[i] as FieldSpec, part)).join(' ');
+}
+
+/**
+ * Parses a cron expression for a recurring message: 6 fields are NCRONTAB as the Functions host reads it, 5 fields
+ * are standard cron (Vixie rules: when both day fields are restricted, a day matching either one matches; a field
+ * written with a leading `*` counts as unrestricted). Throws NcrontabError naming the field and rule.
+ */
+export function parseCronExpression(expression: string): ParsedCron {
+  const count = expression.trim() === '' ? 0 : expression.trim().split(/\s+/).length;
+  if (count === 6) {
+    const normalized = normalizeNcrontab(expression).split(' ');
+    return {
+      dialect: 'ncrontab',
+      expression,
+      seconds: expandField(FIELDS[0] as FieldSpec, normalized[0] ?? '*'),
+      patterns: [normalized.join(' ')],
+    };
+  }
+  if (count !== 5) {
+    throw new NcrontabError(
+      `expected 6 fields (second minute hour day month day-of-week, NCRONTAB) or 5 (minute hour day month day-of-week), got ${count}`,
+    );
+  }
+  const raw = expression.trim().split(/\s+/);
+  const normalized = normalizeStandardCron(expression).split(' ');
+  const [minute, hour, day, month] = normalized as [string, string, string, string];
+  // Day-of-week 7 is Sunday: fold it into 0 so croner sees one numbering.
+  const weekdays = expandField(STANDARD_FIELDS[4] as FieldSpec, normalized[4] ?? '*').map((d) => d % 7);
+  const dow = new Set(weekdays).size === 7 ? '*' : [...new Set(weekdays)].sort((a, b) => a - b).join(',');
+  const dayStar = raw[2]?.startsWith('*') ?? true;
+  const weekdayStar = raw[4]?.startsWith('*') ?? true;
+  const patterns =
+    dayStar || weekdayStar
+      ? [`0 ${minute} ${hour} ${day} ${month} ${dow}`]
+      : [`0 ${minute} ${hour} ${day} ${month} *`, `0 ${minute} ${hour} * ${month} ${dow}`];
+  return { dialect: 'cron', expression, seconds: [0], patterns };
 }

@@ -14,6 +14,7 @@ const DOMAIN_STATUS = {
   conflict: [409, 'Conflict'],
   keyReused: [422, 'Idempotency key reused'],
   preconditionFailed: [412, 'Precondition failed'],
+  preconditionRequired: [428, 'Precondition required'],
 } as const;
 
 export function toProblem(error: unknown): HttpResponseInit | undefined {

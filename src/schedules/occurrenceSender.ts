@@ -1,0 +1,386 @@
+/**
+ * Sends the due occurrences of one thread (one queue message from the dispatcher), exactly once each:
+ *
+ * 1. The schedule row decides: an occurrence is sent only while the schedule is active and waiting for it.
+ * 2. Before the ACS call the occurrence is claimed on the schedule row with an ETag write (`sending`), so of two
+ *    workers holding the same occurrence only one sends.
+ * 3. The message carries metadata naming the schedule and occurrence. A later attempt that finds the claim still
+ *    there (its process died, or the call's result was lost) first looks for that message in the thread and
+ *    records it instead of sending again.
+ * 4. The message id is recorded, the next occurrence indexed, then the claim cleared, in one ETag write.
+ *
+ * Sends are paced per thread below the ACS limits; whatever cannot go now (pacing, 429, transient errors) goes
+ * back on the queue with a delay, its index row held back as long. Permanent errors (thread deleted, service user
+ * removed, message refused) mark the schedule failed with the reason.
+ */
+import type { ChatMessageInfo, ChatPort } from '../acs/chatPort';
+import type { AcsFailure } from '../acs/acsErrors';
+import { toAcsFailure } from '../acs/acsErrors';
+import { backoffDelay } from '../acs/retry';
+import type { JsonQueue } from '../storage/jsonQueue';
+import type { DueIndex } from './dueIndex';
+import { SCHEDULE_LIMITS, SCHEDULE_METADATA_KEYS } from './limits';
+import { fieldsOf, isPending, wasSent, type NewSchedule, type Schedule, type ScheduleFailure } from './schedule';
+import type { ScheduleStore } from './scheduleStore';
+import type { ThreadSendLimiter } from './threadSendLimiter';
+import { nextAfterRun } from './timing';
+
+export interface SendItem {
+  scheduleId: string;
+  /** The occurrence's due time, RFC 3339 UTC. */
+  occurrence: string;
+  /** Deliveries so far (0 on the dispatcher's first). */
+  attempt: number;
+}
+
+/** One queue message: due occurrences of one thread. */
+export interface SendBatch {
+  threadId: string;
+  items: SendItem[];
+}
+
+export interface SenderPolicy {
+  /** An attempt's claim on an occurrence lasts this long; after it, another attempt may take over. */
+  sendLeaseMs: number;
+  /** The ACS send is abandoned after this long, well inside the lease, so no attempt outlives its claim. */
+  sendTimeoutMs: number;
+  /** After a send that ended without an answer (timeout, reset), wait this long before looking for its message. */
+  settleMs: number;
+  /** A deferred occurrence's index row is held this long past its new delivery time. */
+  claimMs: number;
+  /** How far before an attempt started to look for its message. */
+  searchMarginMs: number;
+  /** Occurrences of one thread worked on at once. */
+  concurrency: number;
+  /** Longest wait before retrying a transient failure. */
+  maxRetryDelayMs: number;
+  /** An index row whose schedule is missing is dropped once its due time is this old (else its insert may be under way). */
+  orphanAgeMs: number;
+}
+
+export const DEFAULT_SENDER_POLICY: SenderPolicy = {
+  sendLeaseMs: 60_000,
+  sendTimeoutMs: 20_000,
+  settleMs: 30_000,
+  claimMs: 120_000,
+  searchMarginMs: 5 * 60_000,
+  concurrency: 10,
+  maxRetryDelayMs: 5 * 60_000,
+  orphanAgeMs: 5 * 60_000,
+};
+
+export interface SenderDeps {
+  store: ScheduleStore;
+  dueIndex: DueIndex;
+  chat: ChatPort;
+  queue: JsonQueue<SendBatch>;
+  limiter: ThreadSendLimiter;
+  /** Sender display name when the schedule gives none. */
+  serviceDisplayName: string;
+  now?: () => number;
+  policy?: Partial<SenderPolicy>;
+}
+
+export interface BatchReport {
+  sent: number;
+  /** Found already posted by an earlier attempt and recorded without sending again. */
+  recovered: number;
+  /** Already recorded (a duplicate delivery). */
+  duplicates: number;
+  deferred: number;
+  failed: number;
+  /** No longer pending (cancelled, edited, completed) or without a schedule. */
+  dropped: number;
+  /** Largest due-to-sent delay among the messages sent, ms. */
+  maxLatenessMs: number;
+}
+
+type ItemResult =
+  | { kind: 'sent'; recovered: boolean; latenessMs: number }
+  | { kind: 'duplicate' }
+  | { kind: 'dropped' }
+  | { kind: 'failed' }
+  | { kind: 'defer'; delayMs: number; reason: string; throttled?: boolean };
+
+export class OccurrenceSender {
+  private readonly policy: SenderPolicy;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SenderDeps) {
+    this.policy = { ...DEFAULT_SENDER_POLICY, ...deps.policy };
+    this.now = deps.now ?? Date.now;
+  }
+
+  async handle(batch: SendBatch): Promise<BatchReport> {
+    const report: BatchReport = {
+      sent: 0,
+      recovered: 0,
+      duplicates: 0,
+      deferred: 0,
+      failed: 0,
+      dropped: 0,
+      maxLatenessMs: 0,
+    };
+    const seen = new Set<string>();
+    const items = batch.items
+      .filter((i) => !seen.has(`${i.scheduleId}|${i.occurrence}`) && seen.add(`${i.scheduleId}|${i.occurrence}`))
+      .sort((a, b) => a.occurrence.localeCompare(b.occurrence));
+    const deferrals: { item: SendItem; delayMs: number; reason: string }[] = [];
+    let throttledFor: number | undefined;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const item = items[next++] as SendItem;
+        // After a 429 the thread's remaining occurrences all wait for the service's Retry-After.
+        const result: ItemResult =
+          throttledFor !== undefined
+            ? { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' }
+            : await this.sendOne(batch.threadId, item);
+        if (result.kind === 'defer') {
+          if (result.throttled) throttledFor = Math.max(throttledFor ?? 0, result.delayMs);
+          deferrals.push({ item, delayMs: result.delayMs, reason: result.reason });
+          report.deferred++;
+        } else if (result.kind === 'sent') {
+          report.sent++;
+          if (result.recovered) report.recovered++;
+          report.maxLatenessMs = Math.max(report.maxLatenessMs, result.latenessMs);
+        } else if (result.kind === 'duplicate') report.duplicates++;
+        else if (result.kind === 'dropped') report.dropped++;
+        else report.failed++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.policy.concurrency, items.length) }, worker));
+    await this.requeue(batch.threadId, deferrals);
+    return report;
+  }
+
+  /** Puts deferred occurrences back on the queue (grouped by delay) and holds their index rows as long. */
+  private async requeue(threadId: string, deferrals: { item: SendItem; delayMs: number; reason: string }[]) {
+    const groups = new Map<number, typeof deferrals>();
+    for (const d of deferrals) {
+      const seconds = Math.max(1, Math.ceil(d.delayMs / 1000));
+      groups.set(seconds, [...(groups.get(seconds) ?? []), d]);
+    }
+    for (const [seconds, group] of groups) {
+      const items = group.map((d) => ({ ...d.item, attempt: d.item.attempt + 1 }));
+      // Queue first: should the process die before the index rows are held, a dispatch re-sends them, harmlessly.
+      await this.deps.queue.send({ threadId, items }, seconds * 1000);
+      const until = this.now() + seconds * 1000 + this.policy.claimMs;
+      await Promise.all(
+        group.map((d) =>
+          this.deps.dueIndex.defer(
+            d.item.scheduleId,
+            Date.parse(d.item.occurrence),
+            until,
+            d.item.attempt + 1,
+            d.reason,
+          ),
+        ),
+      );
+    }
+  }
+
+  private async sendOne(threadId: string, item: SendItem): Promise<ItemResult> {
+    try {
+      return await this.trySendOne(threadId, item);
+    } catch (error) {
+      // Storage or ACS trouble outside the send itself: try the occurrence again later.
+      const failure = toAcsFailure(error);
+      return { kind: 'defer', delayMs: this.retryDelay(item, failure), reason: failure.message };
+    }
+  }
+
+  private async trySendOne(threadId: string, item: SendItem): Promise<ItemResult> {
+    const dueAt = Date.parse(item.occurrence);
+    for (let round = 0; round < 5; round++) {
+      const schedule = await this.deps.store.get(item.scheduleId);
+      if (!schedule || schedule.threadId !== threadId) {
+        // The index row is written just before its schedule: a young row may belong to an insert in progress.
+        if (!schedule && this.now() - dueAt < this.policy.orphanAgeMs) {
+          return { kind: 'defer', delayMs: 30_000, reason: 'schedule not found yet' };
+        }
+        await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'dropped', 'no such schedule');
+        return { kind: 'dropped' };
+      }
+      if (wasSent(schedule, item.occurrence)) {
+        await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'sent');
+        return { kind: 'duplicate' };
+      }
+      const mark = schedule.sending;
+      if (mark?.occurrence === item.occurrence) {
+        const age = this.now() - mark.since;
+        if (!mark.uncertain && age < this.policy.sendLeaseMs) {
+          return {
+            kind: 'defer',
+            delayMs: this.policy.sendLeaseMs - age + 1000,
+            reason: 'being sent by another attempt',
+          };
+        }
+        // An earlier attempt claimed it and did not record the outcome: it may have posted the message.
+        const found = await this.findMessage(threadId, schedule, item.occurrence);
+        if (found) {
+          await this.record(schedule, item.occurrence, found.id, found.createdOn);
+          return { kind: 'sent', recovered: true, latenessMs: Date.parse(found.createdOn) - dueAt };
+        }
+        if (!isPending(schedule, item.occurrence)) {
+          if (!(await this.deps.store.replace(schedule, { ...fieldsOf(schedule), sending: undefined }))) continue;
+          await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'dropped', 'no longer pending');
+          return { kind: 'dropped' };
+        }
+      } else if (!isPending(schedule, item.occurrence)) {
+        await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'dropped', 'no longer pending');
+        return { kind: 'dropped' };
+      } else if (mark) {
+        return { kind: 'defer', delayMs: 5_000, reason: `occurrence ${mark.occurrence} still being sent` };
+      }
+
+      const slot = this.deps.limiter.tryAcquire(threadId);
+      if (!slot.ok) return { kind: 'defer', delayMs: slot.waitMs, reason: 'paced below the ACS send limits' };
+      const claimed = await this.deps.store.replace(schedule, {
+        ...fieldsOf(schedule),
+        sending: { occurrence: item.occurrence, since: this.now(), uncertain: false },
+      });
+      if (!claimed) continue; // changed since read (an edit, another worker): decide again
+
+      let messageId: string;
+      try {
+        ({ messageId } = await this.deps.chat.sendMessage(
+          threadId,
+          {
+            content: claimed.content,
+            type: claimed.type,
+            senderDisplayName: claimed.senderDisplayName ?? this.deps.serviceDisplayName,
+            metadata: {
+              ...claimed.metadata,
+              [SCHEDULE_METADATA_KEYS.scheduleId]: claimed.scheduleId,
+              [SCHEDULE_METADATA_KEYS.occurrence]: item.occurrence,
+            },
+          },
+          { abortSignal: AbortSignal.timeout(this.policy.sendTimeoutMs) },
+        ));
+      } catch (error) {
+        return this.afterFailedSend(threadId, claimed, item, toAcsFailure(error));
+      }
+      const sentAt = new Date(this.now()).toISOString();
+      await this.record(claimed, item.occurrence, messageId, sentAt);
+      return { kind: 'sent', recovered: false, latenessMs: Date.parse(sentAt) - dueAt };
+    }
+    return { kind: 'defer', delayMs: 1_000, reason: 'the schedule kept changing' };
+  }
+
+  private async afterFailedSend(
+    threadId: string,
+    claimed: Schedule,
+    item: SendItem,
+    failure: AcsFailure,
+  ): Promise<ItemResult> {
+    const notPosted = failure.kind === 'throttled' || failure.kind === 'unauthorized';
+    if (failure.retriable || failure.kind === 'unauthorized') {
+      // A 429 or 401 posted nothing: drop the claim. A timeout or 5xx may have: the next attempt looks first.
+      await this.deps.store.replace(claimed, {
+        ...fieldsOf(claimed),
+        sending: notPosted
+          ? undefined
+          : { occurrence: item.occurrence, since: claimed.sending?.since ?? 0, uncertain: true },
+      });
+      if (failure.kind === 'throttled') {
+        const wait = failure.retryAfterMs ?? 1_000;
+        this.deps.limiter.block(threadId, wait);
+        return { kind: 'defer', delayMs: wait + Math.random() * 500, reason: failure.message, throttled: true };
+      }
+      // Without an answer (timeout, reset) the service may still be posting it: look only once it has settled.
+      const settle = failure.status === undefined && !notPosted ? this.policy.settleMs : 0;
+      return { kind: 'defer', delayMs: Math.max(settle, this.retryDelay(item, failure)), reason: failure.message };
+    }
+    const code: ScheduleFailure['code'] =
+      failure.kind === 'notFound'
+        ? 'threadNotFound'
+        : failure.kind === 'forbidden'
+          ? 'serviceUserNotMember'
+          : 'messageRejected';
+    const message =
+      code === 'threadNotFound'
+        ? `the thread no longer exists (${failure.message})`
+        : code === 'serviceUserNotMember'
+          ? `the app's service user is no longer a member of the thread (${failure.message})`
+          : `ACS refused the message (${failure.message})`;
+    await this.fail(claimed, item, { code, message, at: new Date(this.now()).toISOString() });
+    return { kind: 'failed' };
+  }
+
+  private retryDelay(item: SendItem, failure: AcsFailure): number {
+    const delay = backoffDelay(item.attempt + 1, failure, {
+      baseDelayMs: 2_000,
+      maxDelayMs: this.policy.maxRetryDelayMs,
+    });
+    return Math.max(1_000, Math.min(delay, this.policy.maxRetryDelayMs));
+  }
+
+  /** Newest first, within the time an earlier attempt could have posted it. */
+  private async findMessage(
+    threadId: string,
+    schedule: Schedule,
+    occurrence: string,
+  ): Promise<ChatMessageInfo | undefined> {
+    const since = (schedule.sending?.since ?? Date.parse(occurrence)) - this.policy.searchMarginMs;
+    for await (const message of this.deps.chat.listMessages(threadId, { startTime: new Date(since) })) {
+      const m = message.metadata;
+      if (
+        m?.[SCHEDULE_METADATA_KEYS.scheduleId] === schedule.scheduleId &&
+        m[SCHEDULE_METADATA_KEYS.occurrence] === occurrence
+      ) {
+        return message;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Records a sent occurrence and moves the schedule on (next occurrence indexed first, so a crash never leaves an
+   * active schedule with nothing to wake it), in one ETag write retried over concurrent edits.
+   */
+  private async record(schedule: Schedule, occurrence: string, messageId: string, sentAt: string): Promise<void> {
+    let current: Schedule | undefined = schedule;
+    for (let round = 0; current && round < 10 && !wasSent(current, occurrence); round++) {
+      const sent = current.occurrencesSent + 1;
+      const next: NewSchedule = {
+        ...fieldsOf(current),
+        occurrencesSent: sent,
+        lastRunAt: sentAt,
+        lastMessageId: messageId,
+        messages: [...current.messages, { occurrence, messageId, sentAt }].slice(-SCHEDULE_LIMITS.messagesKept),
+        sending: current.sending?.occurrence === occurrence ? undefined : current.sending,
+        updatedAt: new Date(this.now()).toISOString(),
+      };
+      if (isPending(current, occurrence)) {
+        const after = nextAfterRun(current.timing, Date.parse(occurrence), sent, this.now());
+        next.occurrencesSkipped = current.occurrencesSkipped + after.skipped;
+        if (after.next === null) {
+          next.state = 'completed';
+          next.nextRunAt = undefined;
+        } else {
+          await this.deps.dueIndex.put(current.scheduleId, current.threadId, after.next);
+          next.nextRunAt = new Date(after.next).toISOString();
+        }
+      }
+      if (await this.deps.store.replace(current, next)) break;
+      current = await this.deps.store.get(schedule.scheduleId);
+    }
+    await this.deps.dueIndex.finish(schedule.scheduleId, Date.parse(occurrence), 'sent');
+  }
+
+  private async fail(claimed: Schedule, item: SendItem, failure: ScheduleFailure): Promise<void> {
+    let current: Schedule | undefined = claimed;
+    for (let round = 0; current && round < 10; round++) {
+      const stillActive = current.state === 'active';
+      const next: NewSchedule = {
+        ...fieldsOf(current),
+        sending: current.sending?.occurrence === item.occurrence ? undefined : current.sending,
+        ...(stillActive ? { state: 'failed', failure, nextRunAt: undefined, updatedAt: failure.at } : {}),
+      };
+      if (await this.deps.store.replace(current, next)) break;
+      current = await this.deps.store.get(claimed.scheduleId);
+    }
+    await this.deps.dueIndex.finish(item.scheduleId, Date.parse(item.occurrence), 'failed', failure.message);
+  }
+}
