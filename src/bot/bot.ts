@@ -36,12 +36,15 @@ export interface BotSchedule {
   cron?: string;
 }
 
-/** What the bot needs from scheduled messages. `key` makes a retried create return the first schedule. */
+/**
+ * What the bot needs from scheduled messages. `once` (the command's message id and time) makes a retried create
+ * return the schedule the first attempt made.
+ */
 export interface BotSchedules {
   createOnce(
     threadId: string,
     input: { content: string; sendAt?: string; cron?: string; timeZone?: string },
-    key: string,
+    once: { key: string; at: number },
   ): Promise<BotSchedule>;
   list(threadId: string): Promise<BotSchedule[]>;
   cancel(threadId: string, scheduleId: string): Promise<BotSchedule>;
@@ -141,7 +144,7 @@ export class Bot {
 
   private async runCommand(job: CommandJob, command: ParsedCommand): Promise<string> {
     const { threadId } = job;
-    const key = `bot:${threadId}:${job.messageId}`;
+    const key = { key: `bot:${threadId}:${job.messageId}`, at: Date.parse(job.postedAt) || 0 };
     switch (command.name) {
       case 'help':
         return helpText();

@@ -17,6 +17,15 @@ export function newScheduleId(threadId: string, now: number): string {
   return `sch-${threadKeyOf(threadId)}-${time}${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * The id a keyed create gets: the same thread, time and key give the same id every time, so a retried create
+ * (a redelivered bot command) finds the schedule its first attempt made instead of making a second.
+ */
+export function keyedScheduleId(threadId: string, at: number, key: string): string {
+  const time = at.toString(36).padStart(9, '0');
+  return `sch-${threadKeyOf(threadId)}-${time}${createHash('sha256').update(key).digest('hex').slice(0, 6)}`;
+}
+
 export function threadKeyOfScheduleId(scheduleId: string): string | undefined {
   return SCHEDULE_ID_PATTERN.test(scheduleId) ? scheduleId.slice(4, 14) : undefined;
 }

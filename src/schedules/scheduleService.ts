@@ -14,7 +14,7 @@ import { DomainError } from '../domainErrors';
 import type { DueIndex } from './dueIndex';
 import { RESERVED_METADATA_KEYS, SCHEDULE_LIMITS } from './limits';
 import { fieldsOf, type MessageContent, type NewSchedule, type Schedule, type ScheduleState } from './schedule';
-import { newScheduleId } from './scheduleIds';
+import { keyedScheduleId, newScheduleId } from './scheduleIds';
 import type { SchedulePage, ScheduleStore } from './scheduleStore';
 import { resolveTiming, type Timing, type TimingInput } from './timing';
 
@@ -66,8 +66,25 @@ export class ScheduleService {
     this.retry = { budgetMs: 5_000, ...deps.retry };
   }
 
+  /**
+   * Creates the schedule once per `key`: a repeat with the same thread, key and `at` (the time of the request it
+   * answers) returns the schedule the first call made, even after a crash between the two.
+   */
+  async createOnce(threadId: string, input: CreateScheduleInput, key: string, at: number): Promise<Schedule> {
+    const scheduleId = keyedScheduleId(threadId, at, key);
+    const existing = await this.deps.store.get(scheduleId);
+    if (existing) return existing;
+    try {
+      return await this.create(threadId, input, scheduleId);
+    } catch (error) {
+      const raced = await this.deps.store.get(scheduleId);
+      if (raced) return raced;
+      throw error;
+    }
+  }
+
   /** Schedules a message in a thread the app's service user is a member of. */
-  async create(threadId: string, input: CreateScheduleInput): Promise<Schedule> {
+  async create(threadId: string, input: CreateScheduleInput, scheduleId?: string): Promise<Schedule> {
     const content = checkContent({
       content: input.content,
       type: input.type ?? 'text',
@@ -79,7 +96,7 @@ export class ScheduleService {
     await this.checkThread(threadId);
     const stamp = new Date(now).toISOString();
     const schedule: NewSchedule = {
-      scheduleId: newScheduleId(threadId, now),
+      scheduleId: scheduleId ?? newScheduleId(threadId, now),
       threadId,
       state: 'active',
       ...content,

@@ -27,8 +27,9 @@ class MemorySchedules implements BotSchedules {
   async createOnce(
     threadId: string,
     input: { content: string; sendAt?: string; cron?: string; timeZone?: string },
-    key: string,
+    once: { key: string; at: number },
   ) {
+    const key = once.key;
     if (input.cron === '* * * * * *') throw new DomainError('limit', 'cron: recurs more often than once a minute');
     const existing = this.byKey.get(key);
     if (existing) return existing;
