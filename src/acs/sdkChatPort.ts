@@ -9,6 +9,7 @@ import { toAcsFailure, type ParticipantRejection } from './acsErrors';
 import type {
   ChatMessageInfo,
   ChatPort,
+  MessagePage,
   ParticipantInfo,
   ParticipantSpec,
   ThreadInfo,
@@ -79,9 +80,10 @@ class SdkChatPort implements ChatPort {
   }
 
   async *listThreads(options: { startTime?: Date; pageSize?: number } = {}): AsyncIterable<ThreadSummary> {
+    // The page size goes in the list options: the SDK's byPage ignores `maxPageSize`.
     const pages = this.client
-      .listChatThreads({ ...optional('startTime', options.startTime) })
-      .byPage({ maxPageSize: options.pageSize ?? 200 });
+      .listChatThreads({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
+      .byPage();
     for await (const page of iterate(pages)) {
       for (const t of page) {
         yield {
@@ -107,8 +109,8 @@ class SdkChatPort implements ChatPort {
 
   async *listParticipants(threadId: string, options: { pageSize?: number } = {}): AsyncIterable<ParticipantInfo> {
     const pages = this.thread(threadId)
-      .listParticipants()
-      .byPage({ maxPageSize: options.pageSize ?? 200 });
+      .listParticipants({ maxPageSize: options.pageSize ?? 200 })
+      .byPage();
     for await (const page of iterate(pages)) for (const p of page) yield toParticipantInfo(p);
   }
 
@@ -135,9 +137,28 @@ class SdkChatPort implements ChatPort {
     options: { startTime?: Date; pageSize?: number } = {},
   ): AsyncIterable<ChatMessageInfo> {
     const pages = this.thread(threadId)
-      .listMessages({ ...optional('startTime', options.startTime) })
-      .byPage({ maxPageSize: options.pageSize ?? 200 });
+      .listMessages({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
+      .byPage();
     for await (const page of iterate(pages)) for (const m of page) yield toMessageInfo(m);
+  }
+
+  listMessagesPage(
+    threadId: string,
+    options: { startTime?: Date; pageSize?: number; continuationToken?: string } = {},
+  ): Promise<MessagePage> {
+    return call(async () => {
+      // The SDK's page iterator writes the next page's link into the settings object it is given.
+      const settings: { continuationToken?: string } = optional('continuationToken', options.continuationToken);
+      const pages = this.thread(threadId)
+        .listMessages({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
+        .byPage(settings);
+      const page = await pages.next();
+      await pages.return?.(undefined);
+      return {
+        messages: page.done ? [] : page.value.map(toMessageInfo),
+        ...optional('continuationToken', settings.continuationToken),
+      };
+    });
   }
 
   private thread(threadId: string): ChatThreadClient {
@@ -192,6 +213,7 @@ function toParticipantInfo(p: ChatParticipant): ParticipantInfo {
     id: rawIdOf(p.id),
     ...optional('displayName', p.displayName),
     ...optional('shareHistoryTime', p.shareHistoryTime?.toISOString()),
+    ...optional('metadata', p.metadata),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Every HTTP operation of the app, in the order the OpenAPI document lists them. */
+import { archiveThread, getArchive, getArchivedMessages } from './archive';
 import { health, openApiDocument } from './health';
 import {
   addParticipants,
@@ -22,4 +23,7 @@ export const API_OPERATIONS = [
   getParticipantJob,
   removeParticipant,
   sendMessage,
+  archiveThread,
+  getArchive,
+  getArchivedMessages,
 ] as const;
