@@ -18,7 +18,7 @@ import type { ChatPort, MessagePage } from '../acs/chatPort';
 import { AcsFailure } from '../acs/acsErrors';
 import { withRetry, type RetryPolicy } from '../acs/retry';
 import { DomainError } from '../domainErrors';
-import type { Lease, ThreadArchive } from './archiveStore';
+import type { Lease, ThreadBlobs } from './archiveStore';
 import type { ChangeNote, ChangeNotes } from './changeNotes';
 import {
   addRange,
@@ -77,7 +77,7 @@ export interface RunRequest {
 
 export interface RunDeps {
   chat: ChatPort;
-  archive: ThreadArchive;
+  archive: ThreadBlobs;
   notes: ChangeNotes;
   lease: Lease;
   settings: ArchiveSettings;
@@ -213,10 +213,11 @@ export class ArchiveRun {
     const bottom = contiguousTop(coverage);
     const floor = top > 0 ? Math.max(1, top - settings.rescanMessages + 1) : Number.POSITIVE_INFINITY;
     const held = top > 0 ? await this.heldRevisions(floor) : { revisions: new Map<number, string>(), oldest: NaN };
-    // With nothing missing below the window, ask ACS only for the window and what is newer (a minute of slack
-    // for second-precision times); the sequence ids still decide what is done.
+    // With no gap anywhere (coverage is [1, top]), ask ACS only for the window and what is newer (a minute of
+    // slack for second-precision times); the sequence ids still decide what is done. With a gap (a run died), list
+    // down to it.
     const startTime =
-      top > 0 && bottom >= floor - 1 && Number.isFinite(held.oldest) ? new Date(held.oldest - MINUTE) : undefined;
+      top > 0 && bottom === top && Number.isFinite(held.oldest) ? new Date(held.oldest - MINUTE) : undefined;
 
     const fetchPage = (continuationToken?: string): Promise<MessagePage> => {
       const page = withRetry(

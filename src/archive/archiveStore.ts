@@ -51,7 +51,18 @@ export class ArchiveStore {
   }
 }
 
-export class ThreadArchive {
+/** What a run and the reader need of one thread's folder (unit tests keep it in memory). */
+export interface ThreadBlobs {
+  readonly threadId: string;
+  readManifest(): Promise<{ manifest: Manifest; etag: string } | undefined>;
+  writeManifest(manifest: Manifest, etag: string | undefined): Promise<string>;
+  uploadPart(part: SealedPart): Promise<void>;
+  downloadPart(name: string): Promise<NodeJS.ReadableStream>;
+  partNames(): AsyncIterable<string>;
+  deletePart(name: string): Promise<void>;
+}
+
+export class ThreadArchive implements ThreadBlobs {
   /** Thread ids (`19:…@thread.v2`, validated upstream) contain no `/`, so each thread is exactly one folder. */
   readonly folder: string;
 
