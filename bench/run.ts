@@ -5,11 +5,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { archiveBench } from './archive.bench';
 import { coldStartBench } from './coldStart.bench';
 import { emulatorBench } from './emulator.bench';
 import type { Bench, BenchResult } from './harness';
 
-const BENCHES: Bench[] = [coldStartBench, emulatorBench];
+const BENCHES: Bench[] = [coldStartBench, emulatorBench, archiveBench];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -209,34 +209,39 @@ function rawIdOf(id: CommunicationIdentifierKind | ChatParticipant['id']): strin
 }
 
 function toParticipantInfo(p: ChatParticipant): ParticipantInfo {
-  return {
-    id: rawIdOf(p.id),
-    ...optional('displayName', p.displayName),
-    ...optional('shareHistoryTime', p.shareHistoryTime?.toISOString()),
-    ...optional('metadata', p.metadata),
-  };
+  const out: ParticipantInfo = { id: rawIdOf(p.id) };
+  if (p.displayName !== undefined) out.displayName = p.displayName;
+  if (p.shareHistoryTime !== undefined) out.shareHistoryTime = p.shareHistoryTime.toISOString();
+  if (p.metadata !== undefined) out.metadata = p.metadata;
+  return out;
 }
 
+/**
+ * Field by field rather than with spreads: the archive maps every message of a thread through here. The order of
+ * the fields is the archive's record format (src/archive/records.ts): keep it fixed.
+ */
 function toMessageInfo(m: ChatMessage): ChatMessageInfo {
-  const content = m.content ?? {};
-  return {
+  const out: ChatMessageInfo = {
     id: m.id,
-    type: m.type,
     sequenceId: m.sequenceId,
     version: m.version,
+    type: m.type,
     createdOn: m.createdOn.toISOString(),
-    ...optional('editedOn', m.editedOn?.toISOString()),
-    ...optional('deletedOn', m.deletedOn?.toISOString()),
-    ...optional('senderId', m.sender && rawIdOf(m.sender)),
-    ...optional('senderDisplayName', m.senderDisplayName),
-    content: {
-      ...optional('message', content.message),
-      ...optional('topic', content.topic),
-      ...optional('participants', content.participants?.map(toParticipantInfo)),
-      ...optional('initiatorId', content.initiator && rawIdOf(content.initiator)),
-    },
-    ...optional('metadata', m.metadata),
+    content: {},
   };
+  if (m.editedOn !== undefined) out.editedOn = m.editedOn.toISOString();
+  if (m.deletedOn !== undefined) out.deletedOn = m.deletedOn.toISOString();
+  if (m.sender !== undefined) out.senderId = rawIdOf(m.sender);
+  if (m.senderDisplayName !== undefined) out.senderDisplayName = m.senderDisplayName;
+  const c = m.content;
+  if (c) {
+    if (c.message !== undefined) out.content.message = c.message;
+    if (c.topic !== undefined) out.content.topic = c.topic;
+    if (c.participants !== undefined) out.content.participants = c.participants.map(toParticipantInfo);
+    if (c.initiator !== undefined) out.content.initiatorId = rawIdOf(c.initiator);
+  }
+  if (m.metadata !== undefined) out.metadata = m.metadata;
+  return out;
 }
 
 /** `{ key: value }` when value is defined, `{}` otherwise: keeps optional fields absent rather than undefined. */

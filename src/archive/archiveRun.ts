@@ -36,8 +36,8 @@ import {
   type ThreadSnapshot,
 } from './manifest';
 import { mergeParts } from './partReader';
-import { PartBuilder, sealPart, type SealedPart } from './parts';
-import { canonicalRecord, revisionOf, sequenceOf, type ArchiveRecord, type RecordKind } from './records';
+import { PART_MAX_RAW_BYTES, PartBuilder, sealPart, type SealedPart } from './parts';
+import { revisionOf, sequenceOf, type ArchiveRecord, type RecordKind } from './records';
 
 export interface ArchiveSettings {
   /** list-messages page size: the ACS maximum. */
@@ -60,7 +60,7 @@ export interface ArchiveSettings {
 export const DEFAULT_ARCHIVE_SETTINGS: ArchiveSettings = {
   pageSize: 200,
   rescanMessages: 2_000,
-  partMaxRawBytes: 4 * 1024 * 1024,
+  partMaxRawBytes: PART_MAX_RAW_BYTES,
   partsInFlight: 2,
   maxNotesPerRun: 500,
   deleteAfterDays: 0,
@@ -244,9 +244,9 @@ export class ArchiveRun {
       for (const message of page.messages) {
         const seq = sequenceOf(message);
         this.runTop ??= seq;
-        if (!isCovered(coverage, seq)) this.add(canonicalRecord(message), 'new');
+        if (!isCovered(coverage, seq)) this.add(message, 'new');
         else if (seq >= floor) {
-          if (held.revisions.get(seq) !== revisionOf(message)) this.add(canonicalRecord(message), 'change');
+          if (held.revisions.get(seq) !== revisionOf(message)) this.add(message, 'change');
         } else if (seq <= bottom) {
           stop = true; // below the window, and everything older is archived
           break;
@@ -254,6 +254,7 @@ export class ArchiveRun {
         this.lowestListed = seq;
         if (this.builder.rawBytes >= settings.partMaxRawBytes) await this.seal(seq);
       }
+      this.builder.endChunk(); // compress this page's records while the next page comes
       this.throwIfFailed();
       this.deps.lease.check();
       if (stop || !next) {
@@ -343,7 +344,7 @@ export class ArchiveRun {
       changes: part.changes,
       deletions: part.deletions,
       bytes: part.gz.length,
-      rawBytes: part.ndjson.length,
+      rawBytes: part.rawBytes,
       sha256: part.sha256,
       firstSequenceId: part.firstSequenceId,
       lastSequenceId: part.lastSequenceId,
@@ -383,7 +384,7 @@ export class ArchiveRun {
         const message = await withRetry(() => chat.getMessage(this.threadId, note.messageId), settings.callRetry);
         const seq = sequenceOf(message);
         // Messages new to this run or inside its window were compared by the listing already.
-        if (isCovered(before, seq) && seq < floor) candidates.push(canonicalRecord(message));
+        if (isCovered(before, seq) && seq < floor) candidates.push(message);
       } catch (error) {
         if (!(error instanceof AcsFailure && error.kind === 'notFound')) throw error;
       }
@@ -398,7 +399,8 @@ export class ArchiveRun {
     })) {
       held.set(sequenceOf(record), revisionOf(record));
     }
-    for (const record of candidates) {
+    // Newest first, as the part builder takes records.
+    for (const record of candidates.sort((a, b) => sequenceOf(b) - sequenceOf(a))) {
       if (held.get(sequenceOf(record)) !== revisionOf(record)) this.add(record, 'change');
     }
     await this.seal(undefined);

@@ -16,7 +16,12 @@ const record = (seq: number, version = seq, text = `m${seq}`): ArchiveRecord => 
 
 async function part(records: ArchiveRecord[]): Promise<SealedPart> {
   const builder = new PartBuilder();
-  for (const r of records) builder.add(r, 'new');
+  // Newest first, as ACS lists them; a chunk per two records, as pages would.
+  const newestFirst = [...records].sort((a, b) => Number(b.sequenceId) - Number(a.sequenceId));
+  newestFirst.forEach((r, i) => {
+    builder.add(r, 'new');
+    if (i % 2 === 1) builder.endChunk();
+  });
   const content = builder.take();
   if (!content) throw new Error('empty');
   return sealPart(content);
@@ -29,7 +34,7 @@ const info = (p: SealedPart): PartInfo => ({
   changes: p.changes,
   deletions: p.deletions,
   bytes: p.gz.length,
-  rawBytes: p.ndjson.length,
+  rawBytes: p.rawBytes,
   sha256: p.sha256,
   firstSequenceId: p.firstSequenceId,
   lastSequenceId: p.lastSequenceId,
@@ -67,13 +72,17 @@ describe('coverage ranges', () => {
 });
 
 describe('parts', () => {
-  it('sorts records received newest first and names the part after its range and bytes', async () => {
+  it('writes records received newest first in ascending order and names the part after its range and bytes', async () => {
     const p = await part([record(3), record(2), record(1)]);
     expect(p.name).toMatch(/^parts\/0000000001-0000000003-[0-9a-f]{16}\.ndjson\.gz$/);
     const lines = gunzipSync(p.gz).toString('utf8').trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as ArchiveRecord).sequenceId)).toEqual(['1', '2', '3']);
     // The same records give the same blob: a retried upload overwrites, it never adds a second copy.
-    expect((await part([record(1), record(2), record(3)])).name).toBe(p.name);
+    expect((await part([record(3), record(2), record(1)])).name).toBe(p.name);
+    // Records must come newest first.
+    const builder = new PartBuilder();
+    builder.add(record(1), 'new');
+    expect(() => builder.add(record(2), 'new')).toThrow('newest first');
   });
 
   it('merges parts by sequence id, versions of one message in the order written', async () => {
