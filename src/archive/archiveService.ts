@@ -49,6 +49,8 @@ export interface ReadQuery {
 
 export type ArchiveView = Omit<Manifest, 'lastRun'> & { lastRun?: RunRecord | RunSummary };
 
+const ENQUEUE_CONCURRENCY = 16;
+
 /** Wait for another run's lease at most this long: a live run renews it, a dead one's expires within 30 s. */
 const LEASE_WAIT_MS = 45_000;
 
@@ -81,11 +83,25 @@ export class ArchiveService {
   /** One queued run per thread of the service user (the nightly timer); returns how many were queued. */
   async enqueueAll(): Promise<number> {
     let queued = 0;
+    let failure: unknown;
+    let inFlight: Promise<void>[] = [];
     for await (const thread of this.deps.chat.listThreads()) {
       if (thread.deletedOn) continue; // nothing left to read; its archive stays as it is
-      await this.enqueue(thread.id, 'timer');
-      queued++;
+      // A few at a time: two storage writes per thread add up over thousands of threads.
+      inFlight.push(
+        this.enqueue(thread.id, 'timer').then(
+          () => void queued++,
+          (error: unknown) => void (failure ??= error),
+        ),
+      );
+      if (inFlight.length >= ENQUEUE_CONCURRENCY) {
+        await Promise.all(inFlight);
+        inFlight = [];
+      }
+      if (failure !== undefined) throw failure;
     }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
     return queued;
   }
 

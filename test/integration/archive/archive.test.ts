@@ -74,6 +74,19 @@ describe('history archive', () => {
 
     const everything = await readBack(stack, thread.threadId, '?includeSystem=true');
     expect(everything).toEqual(listed.map(expectedRecord));
+    // Compressed for clients that accept gzip (fetch does), plain otherwise: the same lines.
+    const gz = await stack.api('GET', threadPath(thread.threadId, '/archive/messages?includeSystem=true'));
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    const plain = await stack.api(
+      'GET',
+      threadPath(thread.threadId, '/archive/messages?includeSystem=true'),
+      undefined,
+      {
+        'accept-encoding': 'identity',
+      },
+    );
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(plain.text).toBe(gz.text);
     const userOnly = await readBack(stack, thread.threadId);
     expect(userOnly).toEqual(listed.filter((m) => m.type === 'text' || m.type === 'html').map(expectedRecord));
 
