@@ -18,7 +18,7 @@ import type { ChatPort, MessagePage } from '../acs/chatPort';
 import { AcsFailure } from '../acs/acsErrors';
 import { withRetry, type RetryPolicy } from '../acs/retry';
 import { DomainError } from '../domainErrors';
-import type { Lease, ThreadBlobs } from './archiveStore';
+import { ArchiveConflict, type Lease, type ThreadBlobs } from './archiveStore';
 import type { ChangeNote, ChangeNotes } from './changeNotes';
 import {
   addRange,
@@ -141,9 +141,10 @@ export class ArchiveRun {
     const summary = this.summary('failed', error);
     try {
       await this.chain;
-      // Nothing was ever committed (e.g. a thread ACS does not know): write no manifest for it.
+      // Nothing was ever committed (e.g. a thread ACS does not know): write no manifest for it. And a run that lost
+      // the thread to another must not write at all.
       if (this.etag === undefined) return summary;
-      if (this.failure instanceof Error && this.failure.name === 'ArchiveConflict') return summary;
+      if (error instanceof ArchiveConflict || this.failure instanceof ArchiveConflict) return summary;
       await this.commit((m) => ({ ...m, lastRun: summary }));
     } catch {
       // the manifest keeps the previous outcome; the run log still has this one
@@ -238,8 +239,11 @@ export class ArchiveRun {
     while (next) {
       const page: MessagePage = await next;
       this.counts.pages++;
-      // Fetch the next page while this one is turned into records.
-      next = page.continuationToken ? fetchPage(page.continuationToken) : undefined;
+      // Fetch the next page while this one is turned into records, unless this page already reaches archived
+      // history below the window (the loop stops there).
+      const oldest = page.messages[page.messages.length - 1];
+      const reachesArchived = oldest !== undefined && sequenceOf(oldest) < floor && sequenceOf(oldest) <= bottom;
+      next = page.continuationToken && !reachesArchived ? fetchPage(page.continuationToken) : undefined;
       let stop = false;
       for (const message of page.messages) {
         const seq = sequenceOf(message);
