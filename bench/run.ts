@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { archiveBench } from './archive.bench';
 import { coldStartBench } from './coldStart.bench';
 import { emulatorBench } from './emulator.bench';
 import { schedulesBench } from './schedules.bench';
@@ -12,7 +13,14 @@ import type { Bench, BenchResult } from './harness';
 import { inspectorBench } from './inspector.bench';
 import { participantsBench } from './participants.bench';
 
-const BENCHES: Bench[] = [coldStartBench, emulatorBench, inspectorBench, participantsBench, schedulesBench];
+const BENCHES: Bench[] = [
+  coldStartBench,
+  emulatorBench,
+  inspectorBench,
+  participantsBench,
+  schedulesBench,
+  archiveBench,
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

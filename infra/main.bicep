@@ -38,6 +38,9 @@ param scheduleDispatchCron string = '0 */1 * * * *'
 @description('6-field NCRONTAB in UTC for the nightly archive (ARCHIVE_CRON).')
 param archiveCron string = '0 0 2 * * *'
 
+@description('Delete a thread in ACS once archived when it is older than this many days; 0 never deletes (ARCHIVE_DELETE_AFTER_DAYS).')
+param archiveDeleteAfterDays string = '0'
+
 @description('Display name of the service user that posts messages and answers bot commands (BOT_DISPLAY_NAME).')
 @maxLength(256)
 param botDisplayName string = 'Chat Bot'
@@ -154,6 +157,7 @@ module functionApp 'modules/function-app.bicep' = {
     archiveContainerName: archiveContainerName
     scheduleDispatchCron: scheduleDispatchCron
     archiveCron: archiveCron
+    archiveDeleteAfterDays: archiveDeleteAfterDays
     botDisplayName: botDisplayName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

@@ -21,6 +21,8 @@ export interface AppConfig {
   archiveContainer: string;
   scheduleDispatchCron: string;
   archiveCron: string;
+  /** 0 = never delete threads after archiving them. */
+  archiveDeleteAfterDays: number;
   botDisplayName: string;
 }
 
@@ -110,6 +112,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: '6-field NCRONTAB (UTC) of the nightly archive timer.',
   },
   {
+    name: 'ARCHIVE_DELETE_AFTER_DAYS',
+    scope: 'both',
+    defaultValue: '0',
+    description:
+      'Delete a thread in ACS after archiving it once it is older than this many days (by creation); `0` never deletes.',
+  },
+  {
     name: 'BOT_DISPLAY_NAME',
     scope: 'both',
     defaultValue: 'Chat Bot',
@@ -155,11 +164,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const scheduleDispatchCron = cron('SCHEDULE_DISPATCH_CRON');
   const archiveCron = cron('ARCHIVE_CRON');
 
+  const deleteAfter = read('ARCHIVE_DELETE_AFTER_DAYS') ?? defaultOf('ARCHIVE_DELETE_AFTER_DAYS');
+  const archiveDeleteAfterDays = Number(deleteAfter);
+  if (!/^\d{1,5}$/.test(deleteAfter)) {
+    problems.push(
+      `ARCHIVE_DELETE_AFTER_DAYS: "${deleteAfter}" must be a whole number of days (0 = never delete archived threads).`,
+    );
+  }
+
   const botDisplayName = read('BOT_DISPLAY_NAME') ?? defaultOf('BOT_DISPLAY_NAME');
   if (botDisplayName.length > 256) problems.push('BOT_DISPLAY_NAME: must be at most 256 characters.');
 
   if (problems.length > 0 || !storage || !acs) throw new ConfigError(problems);
-  return { storage, acs, archiveContainer, scheduleDispatchCron, archiveCron, botDisplayName };
+  return { storage, acs, archiveContainer, scheduleDispatchCron, archiveCron, archiveDeleteAfterDays, botDisplayName };
 }
 
 function parseStorage(read: (name: string) => string | undefined, problems: string[]): StorageConfig | undefined {

@@ -4,6 +4,10 @@
  */
 import type { CommunicationIdentityClient } from '@azure/communication-identity';
 import type { ChatPort } from './acs/chatPort';
+import { ArchiveService, type ArchiveJob } from './archive/archiveService';
+import { ArchiveStore } from './archive/archiveStore';
+import { tableChangeNotes } from './archive/changeNotes';
+import { tableRunLog } from './archive/runLog';
 import { createIdentityClient } from './acs/identityClient';
 import { createChatPort } from './acs/sdkChatPort';
 import { ServiceIdentity } from './acs/serviceIdentity';
@@ -130,4 +134,25 @@ export function getOccurrenceSender(): Promise<OccurrenceSender> {
     });
   })();
   return occurrenceSender;
+}
+
+/** Queue of archive runs, one message per thread run (its trigger: src/functions/archiveJobs.ts). */
+export const ARCHIVE_JOB_QUEUE = 'archive-jobs';
+
+let archiveService: Promise<ArchiveService> | undefined;
+
+export function getArchiveService(): Promise<ArchiveService> {
+  archiveService ??= (async () => {
+    const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
+    const config = getConfig();
+    return new ArchiveService({
+      chat,
+      store: new ArchiveStore(clients.blobs.getContainerClient(config.archiveContainer)),
+      runs: tableRunLog(clients.table('archiveruns')),
+      notes: tableChangeNotes(clients.table('archivenotes')),
+      queue: jsonQueue<ArchiveJob>(clients.queues.getQueueClient(ARCHIVE_JOB_QUEUE)),
+      settings: { deleteAfterDays: config.archiveDeleteAfterDays },
+    });
+  })();
+  return archiveService;
 }

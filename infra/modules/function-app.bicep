@@ -42,6 +42,9 @@ param scheduleDispatchCron string
 @description('6-field NCRONTAB (UTC) of the nightly archive (ARCHIVE_CRON).')
 param archiveCron string
 
+@description('Days after which an archived thread is deleted in ACS; 0 = never (ARCHIVE_DELETE_AFTER_DAYS).')
+param archiveDeleteAfterDays string
+
 @description('Display name of the service user / bot (BOT_DISPLAY_NAME).')
 param botDisplayName string
 
@@ -109,6 +112,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'ARCHIVE_CONTAINER', value: archiveContainerName }
         { name: 'SCHEDULE_DISPATCH_CRON', value: scheduleDispatchCron }
         { name: 'ARCHIVE_CRON', value: archiveCron }
+        { name: 'ARCHIVE_DELETE_AFTER_DAYS', value: archiveDeleteAfterDays }
         { name: 'BOT_DISPLAY_NAME', value: botDisplayName }
         // Host telemetry with Entra auth (the component has local auth disabled).
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }

@@ -35,6 +35,7 @@ export interface ParticipantInfo {
   id: string;
   displayName?: string;
   shareHistoryTime?: string;
+  metadata?: Record<string, string>;
 }
 
 export type MessageType = 'text' | 'html' | 'topicUpdated' | 'participantAdded' | 'participantRemoved';
@@ -56,6 +57,13 @@ export interface ChatMessageInfo {
     initiatorId?: string;
   };
   metadata?: Record<string, string>;
+}
+
+/** One page of a thread's messages, newest first. */
+export interface MessagePage {
+  messages: ChatMessageInfo[];
+  /** Fetches the next (older) page; absent on the last page. */
+  continuationToken?: string;
 }
 
 export interface OutgoingMessage {
@@ -94,6 +102,14 @@ export interface ChatPort {
   getMessage(threadId: string, messageId: string): Promise<ChatMessageInfo>;
   /** Newest first, as ACS lists them; `startTime` limits to messages created or changed since then. */
   listMessages(threadId: string, options?: { startTime?: Date; pageSize?: number }): AsyncIterable<ChatMessageInfo>;
+  /**
+   * One page of listMessages: the first without a token, each next one with the previous page's token. A page that
+   * failed can be asked for again with the same token, so a caller can retry page by page.
+   */
+  listMessagesPage(
+    threadId: string,
+    options?: { startTime?: Date; pageSize?: number; continuationToken?: string },
+  ): Promise<MessagePage>;
 }
 
 /** Limits the service enforces (reference: ACS service limits), checked before any call so callers get a 4xx. */

@@ -9,6 +9,7 @@ import { toAcsFailure, type ParticipantRejection } from './acsErrors';
 import type {
   ChatMessageInfo,
   ChatPort,
+  MessagePage,
   ParticipantInfo,
   ParticipantSpec,
   ThreadInfo,
@@ -79,9 +80,10 @@ class SdkChatPort implements ChatPort {
   }
 
   async *listThreads(options: { startTime?: Date; pageSize?: number } = {}): AsyncIterable<ThreadSummary> {
+    // The page size goes in the list options: the SDK's byPage ignores `maxPageSize`.
     const pages = this.client
-      .listChatThreads({ ...optional('startTime', options.startTime) })
-      .byPage({ maxPageSize: options.pageSize ?? 200 });
+      .listChatThreads({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
+      .byPage();
     for await (const page of iterate(pages)) {
       for (const t of page) {
         yield {
@@ -107,8 +109,8 @@ class SdkChatPort implements ChatPort {
 
   async *listParticipants(threadId: string, options: { pageSize?: number } = {}): AsyncIterable<ParticipantInfo> {
     const pages = this.thread(threadId)
-      .listParticipants()
-      .byPage({ maxPageSize: options.pageSize ?? 200 });
+      .listParticipants({ maxPageSize: options.pageSize ?? 200 })
+      .byPage();
     for await (const page of iterate(pages)) for (const p of page) yield toParticipantInfo(p);
   }
 
@@ -140,9 +142,28 @@ class SdkChatPort implements ChatPort {
     options: { startTime?: Date; pageSize?: number } = {},
   ): AsyncIterable<ChatMessageInfo> {
     const pages = this.thread(threadId)
-      .listMessages({ ...optional('startTime', options.startTime) })
-      .byPage({ maxPageSize: options.pageSize ?? 200 });
+      .listMessages({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
+      .byPage();
     for await (const page of iterate(pages)) for (const m of page) yield toMessageInfo(m);
+  }
+
+  listMessagesPage(
+    threadId: string,
+    options: { startTime?: Date; pageSize?: number; continuationToken?: string } = {},
+  ): Promise<MessagePage> {
+    return call(async () => {
+      // The SDK's page iterator writes the next page's link into the settings object it is given.
+      const settings: { continuationToken?: string } = optional('continuationToken', options.continuationToken);
+      const pages = this.thread(threadId)
+        .listMessages({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
+        .byPage(settings);
+      const page = await pages.next();
+      await pages.return?.(undefined);
+      return {
+        messages: page.done ? [] : page.value.map(toMessageInfo),
+        ...optional('continuationToken', settings.continuationToken),
+      };
+    });
   }
 
   private thread(threadId: string): ChatThreadClient {
@@ -193,33 +214,39 @@ function rawIdOf(id: CommunicationIdentifierKind | ChatParticipant['id']): strin
 }
 
 function toParticipantInfo(p: ChatParticipant): ParticipantInfo {
-  return {
-    id: rawIdOf(p.id),
-    ...optional('displayName', p.displayName),
-    ...optional('shareHistoryTime', p.shareHistoryTime?.toISOString()),
-  };
+  const out: ParticipantInfo = { id: rawIdOf(p.id) };
+  if (p.displayName !== undefined) out.displayName = p.displayName;
+  if (p.shareHistoryTime !== undefined) out.shareHistoryTime = p.shareHistoryTime.toISOString();
+  if (p.metadata !== undefined) out.metadata = p.metadata;
+  return out;
 }
 
+/**
+ * Field by field rather than with spreads: the archive maps every message of a thread through here. The order of
+ * the fields is the archive's record format (src/archive/records.ts): keep it fixed.
+ */
 function toMessageInfo(m: ChatMessage): ChatMessageInfo {
-  const content = m.content ?? {};
-  return {
+  const out: ChatMessageInfo = {
     id: m.id,
-    type: m.type,
     sequenceId: m.sequenceId,
     version: m.version,
+    type: m.type,
     createdOn: m.createdOn.toISOString(),
-    ...optional('editedOn', m.editedOn?.toISOString()),
-    ...optional('deletedOn', m.deletedOn?.toISOString()),
-    ...optional('senderId', m.sender && rawIdOf(m.sender)),
-    ...optional('senderDisplayName', m.senderDisplayName),
-    content: {
-      ...optional('message', content.message),
-      ...optional('topic', content.topic),
-      ...optional('participants', content.participants?.map(toParticipantInfo)),
-      ...optional('initiatorId', content.initiator && rawIdOf(content.initiator)),
-    },
-    ...optional('metadata', m.metadata),
+    content: {},
   };
+  if (m.editedOn !== undefined) out.editedOn = m.editedOn.toISOString();
+  if (m.deletedOn !== undefined) out.deletedOn = m.deletedOn.toISOString();
+  if (m.sender !== undefined) out.senderId = rawIdOf(m.sender);
+  if (m.senderDisplayName !== undefined) out.senderDisplayName = m.senderDisplayName;
+  const c = m.content;
+  if (c) {
+    if (c.message !== undefined) out.content.message = c.message;
+    if (c.topic !== undefined) out.content.topic = c.topic;
+    if (c.participants !== undefined) out.content.participants = c.participants.map(toParticipantInfo);
+    if (c.initiator !== undefined) out.content.initiatorId = rawIdOf(c.initiator);
+  }
+  if (m.metadata !== undefined) out.metadata = m.metadata;
+  return out;
 }
 
 /** `{ key: value }` when value is defined, `{}` otherwise: keeps optional fields absent rather than undefined. */

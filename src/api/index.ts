@@ -1,4 +1,5 @@
 /** Every HTTP operation of the app, in the order the OpenAPI document lists them. */
+import { archiveThread, getArchive, getArchivedMessages } from './archive';
 import { health, openApiDocument } from './health';
 import { cancelSchedule, createSchedule, getSchedule, listSchedules, updateSchedule } from './schedules';
 import {
@@ -28,4 +29,7 @@ export const API_OPERATIONS = [
   getSchedule,
   updateSchedule,
   cancelSchedule,
+  archiveThread,
+  getArchive,
+  getArchivedMessages,
 ] as const;

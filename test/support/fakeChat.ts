@@ -109,6 +109,13 @@ export class FakeChat implements ChatPort {
   async *listMessages(threadId: string) {
     yield* this.thread(threadId).messages;
   }
+  async listMessagesPage(threadId: string, options: { pageSize?: number; continuationToken?: string } = {}) {
+    const from = Number(options.continuationToken ?? 0);
+    const size = options.pageSize ?? 200;
+    const all = this.thread(threadId).messages;
+    const next = from + size < all.length ? String(from + size) : undefined;
+    return { messages: all.slice(from, from + size), ...(next ? { continuationToken: next } : {}) };
+  }
 
   private rejections(participants: ParticipantSpec[]) {
     return participants.filter((p) => this.refused.has(p.id)).map((p) => ({ id: p.id, ...this.refused.get(p.id)! }));

@@ -65,6 +65,10 @@ export class ScriptedChat implements ChatPort {
     return { messageId: id };
   }
 
+  listMessagesPage(): Promise<never> {
+    throw new Error('ScriptedChat.listMessagesPage is not used by the schedule code');
+  }
+
   async *listMessages(threadId: string, options: { startTime?: Date } = {}): AsyncIterable<ChatMessageInfo> {
     const thread = this.threads.get(threadId);
     if (!thread) throw new AcsFailure('notFound', 'ACS answered 404', 404);

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     expect(config.scheduleDispatchCron).toBe('0 */1 * * * *');
     expect(config.archiveCron).toBe('0 0 2 * * *');
     expect(config.botDisplayName).toBe('Chat Bot');
+    expect(config.archiveDeleteAfterDays).toBe(0);
   });
 
   it('reads the Azure settings as managed identity', () => {
@@ -68,6 +69,8 @@ describe('loadConfig', () => {
     ['SCHEDULE_DISPATCH_CRON', '*/5 * * * *'],
     ['SCHEDULE_DISPATCH_CRON', '0 0 0 * * 7'],
     ['ARCHIVE_CRON', 'every night'],
+    ['ARCHIVE_DELETE_AFTER_DAYS', '-1'],
+    ['ARCHIVE_DELETE_AFTER_DAYS', '30 days'],
   ])('rejects %s=%s naming the setting', (name, value) => {
     expect(problemsOf({ ...local, [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}: "`))]);
   });

@@ -1,0 +1,83 @@
+/**
+ * The log of archive runs, one table row per run in the thread's partition: queued by the timer or the HTTP
+ * trigger, then running, then its outcome. Row keys start with the inverted queue time, so the first row of a
+ * partition is the latest run and reading it is one small query.
+ */
+import type { TableClient } from '@azure/data-tables';
+import { tableOnFirstUse } from '../storage/tables';
+import type { RunCounts, RunOutcome } from './manifest';
+
+export type RunState = 'queued' | 'running' | RunOutcome;
+
+export interface RunRecord extends Partial<RunCounts> {
+  runId: string;
+  threadId: string;
+  trigger: string;
+  state: RunState;
+  queuedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+}
+
+export interface RunLog {
+  /** Records a new run; returns the key that later updates name. */
+  add(run: RunRecord): Promise<string>;
+  update(threadId: string, runKey: string, fields: Partial<RunRecord>): Promise<void>;
+  latest(threadId: string): Promise<RunRecord | undefined>;
+}
+
+const MAX_TIME = 9_999_999_999_999;
+
+export function runKeyOf(runId: string, queuedAt: Date): string {
+  return `${String(MAX_TIME - queuedAt.getTime()).padStart(13, '0')}_${runId}`;
+}
+
+type RunEntity = RunRecord & { partitionKey: string; rowKey: string };
+
+export function tableRunLog(client: TableClient): RunLog {
+  const table = tableOnFirstUse(client);
+  return {
+    async add(run) {
+      const rowKey = runKeyOf(run.runId, new Date(run.queuedAt));
+      await (await table()).upsertEntity<RunEntity>({ partitionKey: run.threadId, rowKey, ...run }, 'Replace');
+      return rowKey;
+    },
+    async update(threadId, runKey, fields) {
+      const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+      await (await table()).upsertEntity({ partitionKey: threadId, rowKey: runKey, ...defined }, 'Merge');
+    },
+    async latest(threadId) {
+      const pages = (await table())
+        .listEntities<RunEntity>({ queryOptions: { filter: `PartitionKey eq '${threadId.replace(/'/g, "''")}'` } })
+        .byPage({ maxPageSize: 1 });
+      for await (const page of pages) {
+        const row = page[0];
+        if (!row) return undefined;
+        return toRecord(row);
+      }
+      return undefined;
+    },
+  };
+}
+
+function toRecord(row: RunEntity): RunRecord {
+  const keep: (keyof RunRecord)[] = [
+    'runId',
+    'threadId',
+    'trigger',
+    'state',
+    'queuedAt',
+    'startedAt',
+    'finishedAt',
+    'newMessages',
+    'changes',
+    'records',
+    'parts',
+    'pages',
+    'error',
+  ];
+  const out: Record<string, unknown> = {};
+  for (const key of keep) if (row[key] !== undefined && row[key] !== null) out[key] = row[key];
+  return out as unknown as RunRecord;
+}
