@@ -8,6 +8,10 @@ import { ArchiveService, type ArchiveJob } from './archive/archiveService';
 import { ArchiveStore } from './archive/archiveStore';
 import { tableChangeNotes } from './archive/changeNotes';
 import { tableRunLog } from './archive/runLog';
+import { Bot, type BotSchedule, type BotSchedules, type CommandJob } from './bot/bot';
+import type { ChatEventDeps } from './bot/chatEvents';
+import { tableEventDedupe } from './bot/eventDedupe';
+import { tableThreadSettings } from './bot/threadSettings';
 import { createIdentityClient } from './acs/identityClient';
 import { createChatPort } from './acs/sdkChatPort';
 import { ServiceIdentity } from './acs/serviceIdentity';
@@ -23,6 +27,7 @@ import { serviceUserTable } from './storage/serviceUserTable';
 import { Dispatcher } from './schedules/dispatcher';
 import { tableDueIndex } from './schedules/dueIndex';
 import { OccurrenceSender, type SendBatch } from './schedules/occurrenceSender';
+import type { Schedule } from './schedules/schedule';
 import { ScheduleService } from './schedules/scheduleService';
 import { tableScheduleStore } from './schedules/scheduleStore';
 import { ThreadSendLimiter } from './schedules/threadSendLimiter';
@@ -155,4 +160,61 @@ export function getArchiveService(): Promise<ArchiveService> {
     });
   })();
   return archiveService;
+}
+
+/** Queue of bot commands taken from chat events (its trigger: src/functions/botCommands.ts). */
+export const BOT_COMMAND_QUEUE = 'bot-commands';
+
+let bot: Promise<Bot> | undefined;
+let chatEventDeps: Promise<ChatEventDeps> | undefined;
+
+/** The chat bot, over the schedules and the archive. */
+export function getBot(): Promise<Bot> {
+  bot ??= (async () => {
+    const [chat, clients, schedules, archive] = await Promise.all([
+      getChatPort(),
+      getStorage(),
+      getScheduleService(),
+      getArchiveService(),
+    ]);
+    return new Bot({
+      chat,
+      schedules: botSchedules(schedules),
+      archive,
+      settings: tableThreadSettings(clients.table('botthreads')),
+      claims: tableIdempotencyStore(clients.table('idempotency')),
+      displayName: getConfig().botDisplayName,
+    });
+  })();
+  return bot;
+}
+
+/** What the Event Grid function needs: kept light, since it must answer Event Grid fast. */
+export function getChatEventDeps(): Promise<ChatEventDeps> {
+  chatEventDeps ??= (async () => {
+    const [clients, identity] = await Promise.all([getStorage(), getServiceIdentity()]);
+    return {
+      serviceUserId: () => identity.userId(),
+      dedupe: tableEventDedupe(clients.tables, (name) => clients.table(name)),
+      commands: jsonQueue<CommandJob>(clients.queues.getQueueClient(BOT_COMMAND_QUEUE)),
+      noteChanged: async (threadId, messageId) => (await getArchiveService()).noteMessageChanged(threadId, messageId),
+    };
+  })();
+  return chatEventDeps;
+}
+
+/** The schedules as the bot sees them: one call per command, a thread's active schedules in one list. */
+function botSchedules(schedules: ScheduleService): BotSchedules {
+  const view = (s: Schedule): BotSchedule => ({
+    scheduleId: s.scheduleId,
+    state: s.state,
+    content: s.content,
+    ...(s.nextRunAt ? { nextRunAt: s.nextRunAt } : {}),
+    ...(s.timing.kind === 'recurring' ? { cron: s.timing.cron } : {}),
+  });
+  return {
+    createOnce: async (threadId, input, once) => view(await schedules.createOnce(threadId, input, once.key, once.at)),
+    list: async (threadId) => (await schedules.list(threadId, { state: 'active' })).schedules.map(view),
+    cancel: async (threadId, scheduleId) => view(await schedules.cancel(scheduleId, { threadId })),
+  };
 }
