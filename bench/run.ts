@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { botBench } from './bot.bench';
 import { archiveBench } from './archive.bench';
 import { coldStartBench } from './coldStart.bench';
 import { emulatorBench } from './emulator.bench';
@@ -20,6 +21,7 @@ const BENCHES: Bench[] = [
   participantsBench,
   schedulesBench,
   archiveBench,
+  botBench,
 ];
 
 async function main(): Promise<void> {
