@@ -70,9 +70,20 @@ var names = {
 }
 var deploymentContainerName = 'app-package-${functionAppName}'
 var deadLetterContainerName = 'eventgrid-deadletter'
-// Queue and tables the app uses; it also creates them when missing, creating them here makes the first run quiet.
-var queueNames = ['participants-add']
-var tableNames = ['appstate', 'schedules', 'jobs', 'idempotency']
+// Queues and tables the app uses, as named in src/storage/names.ts (the infra test compares). The app also creates
+// them when missing; creating them here makes the first run quiet. Not here: the bot's per-day `botevents<yyyymmdd>`
+// tables, which the app creates and drops itself.
+var queueNames = ['participant-retries', 'schedule-sends', 'archive-jobs', 'bot-commands']
+var tableNames = [
+  'appstate'
+  'idempotency'
+  'participantjobs'
+  'schedules'
+  'scheduledue'
+  'archiveruns'
+  'archivenotes'
+  'botthreads'
+]
 var botFunctionName = 'acsChatEvents'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {

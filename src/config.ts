@@ -5,6 +5,7 @@
  * Locally the settings come from local.settings.json (the Functions host copies `Values` into the environment);
  * in Azure they are app settings written by infra/.
  */
+import { z } from 'zod';
 import { validateNcrontab } from './cron/ncrontab';
 
 export type StorageConfig =
@@ -137,126 +138,134 @@ type Env = Record<string, string | undefined>;
 
 const defaultOf = (name: string): string => SETTINGS.find((s) => s.name === name)?.defaultValue ?? '';
 
-/** Reads and validates every setting; collects all problems before failing so one start-up shows them all. */
-export function loadConfig(env: Env = process.env): AppConfig {
-  const problems: string[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value ? value : undefined;
-  };
+/** A setting's value, trimmed; empty counts as unset. */
+const optional = z
+  .string()
+  .optional()
+  .transform((value) => value?.trim() || undefined);
+const withDefault = (name: string) => optional.transform((value) => value ?? defaultOf(name));
+// normalize: accept what the WHATWG URL parser accepts, without zod's extra demand for `://`.
+const httpUrl = z.url({ protocol: /^https?$/, normalize: true });
 
-  const storage = parseStorage(read, problems);
-  const acs = parseAcs(read, problems);
-
-  const archiveContainer = read('ARCHIVE_CONTAINER') ?? defaultOf('ARCHIVE_CONTAINER');
-  if (!/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(archiveContainer)) {
-    problems.push(
-      `ARCHIVE_CONTAINER: "${archiveContainer}" is not a valid container name (3-63 lowercase letters, digits and single hyphens).`,
-    );
-  }
-
-  const cron = (name: string): string => {
-    const value = read(name) ?? defaultOf(name);
+const ncrontab = (name: string) =>
+  withDefault(name).superRefine((value, ctx) => {
     const error = validateNcrontab(value);
-    if (error) problems.push(`${name}: "${value}" is not a 6-field NCRONTAB expression: ${error}.`);
-    return value;
-  };
-  const scheduleDispatchCron = cron('SCHEDULE_DISPATCH_CRON');
-  const archiveCron = cron('ARCHIVE_CRON');
+    if (error) ctx.addIssue(`${name}: "${value}" is not a 6-field NCRONTAB expression: ${error}.`);
+  });
 
-  const deleteAfter = read('ARCHIVE_DELETE_AFTER_DAYS') ?? defaultOf('ARCHIVE_DELETE_AFTER_DAYS');
-  const archiveDeleteAfterDays = Number(deleteAfter);
-  if (!/^\d{1,5}$/.test(deleteAfter)) {
-    problems.push(
-      `ARCHIVE_DELETE_AFTER_DAYS: "${deleteAfter}" must be a whole number of days (0 = never delete archived threads).`,
-    );
-  }
-
-  const botDisplayName = read('BOT_DISPLAY_NAME') ?? defaultOf('BOT_DISPLAY_NAME');
-  if (botDisplayName.length > 256) problems.push('BOT_DISPLAY_NAME: must be at most 256 characters.');
-
-  if (problems.length > 0 || !storage || !acs) throw new ConfigError(problems);
-  return { storage, acs, archiveContainer, scheduleDispatchCron, archiveCron, archiveDeleteAfterDays, botDisplayName };
-}
-
-function parseStorage(read: (name: string) => string | undefined, problems: string[]): StorageConfig | undefined {
-  const connectionString = read('AzureWebJobsStorage');
-  if (connectionString) {
-    if (
-      connectionString !== 'UseDevelopmentStorage=true' &&
-      !/(^|;)\s*(AccountName|BlobEndpoint)=/i.test(connectionString)
-    ) {
-      problems.push(
+const storage = z
+  .object({
+    AzureWebJobsStorage: optional,
+    AzureWebJobsStorage__blobServiceUri: optional,
+    AzureWebJobsStorage__queueServiceUri: optional,
+    AzureWebJobsStorage__tableServiceUri: optional,
+    AzureWebJobsStorage__clientId: optional,
+    AZURE_CLIENT_ID: optional,
+  })
+  .transform((env, ctx): StorageConfig => {
+    const connectionString = env.AzureWebJobsStorage;
+    if (connectionString) {
+      if (
+        connectionString === 'UseDevelopmentStorage=true' ||
+        /(^|;)\s*(AccountName|BlobEndpoint)=/i.test(connectionString)
+      ) {
+        return { kind: 'connectionString', connectionString };
+      }
+      ctx.addIssue(
         'AzureWebJobsStorage: expected a storage connection string (`UseDevelopmentStorage=true` or `DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…`).',
       );
-      return undefined;
+      return z.NEVER;
     }
-    return { kind: 'connectionString', connectionString };
-  }
-  const uris = {
-    blobServiceUri: read('AzureWebJobsStorage__blobServiceUri'),
-    queueServiceUri: read('AzureWebJobsStorage__queueServiceUri'),
-    tableServiceUri: read('AzureWebJobsStorage__tableServiceUri'),
-  };
-  const missing = Object.entries(uris)
-    .filter(([, value]) => !value)
-    .map(([key]) => `AzureWebJobsStorage__${key}`);
-  if (missing.length === 3) {
-    problems.push(
-      'AzureWebJobsStorage: missing. Set it to a storage connection string (locally `UseDevelopmentStorage=true`), or set AzureWebJobsStorage__blobServiceUri, __queueServiceUri and __tableServiceUri for managed identity.',
-    );
-    return undefined;
-  }
-  if (missing.length > 0) {
-    problems.push(`${missing.join(', ')}: missing (all three storage service URIs are needed for managed identity).`);
-    return undefined;
-  }
-  for (const [key, value] of Object.entries(uris)) {
-    if (value && !isHttpUrl(value)) problems.push(`AzureWebJobsStorage__${key}: "${value}" is not an http(s) URL.`);
-  }
-  return {
-    kind: 'identity',
-    blobServiceUri: uris.blobServiceUri ?? '',
-    queueServiceUri: uris.queueServiceUri ?? '',
-    tableServiceUri: uris.tableServiceUri ?? '',
-    clientId: read('AzureWebJobsStorage__clientId') ?? read('AZURE_CLIENT_ID'),
-  };
-}
-
-function parseAcs(read: (name: string) => string | undefined, problems: string[]): AcsConfig | undefined {
-  const connectionString = read('ACS_CONNECTION_STRING');
-  if (connectionString) {
-    // Same shape the ACS SDKs accept; the key itself is never echoed back in an error.
-    const match = /^endpoint=(https?:\/\/[^;]+);accesskey=([A-Za-z0-9+/=]+)$/i.exec(connectionString);
-    if (!match?.[1]) {
-      problems.push('ACS_CONNECTION_STRING: expected `endpoint=https://<host>/;accesskey=<base64 key>`.');
-      return undefined;
+    const uris = {
+      blobServiceUri: env.AzureWebJobsStorage__blobServiceUri,
+      queueServiceUri: env.AzureWebJobsStorage__queueServiceUri,
+      tableServiceUri: env.AzureWebJobsStorage__tableServiceUri,
+    };
+    const missing = Object.entries(uris)
+      .filter(([, value]) => !value)
+      .map(([key]) => `AzureWebJobsStorage__${key}`);
+    if (missing.length > 0) {
+      ctx.addIssue(
+        missing.length === 3
+          ? 'AzureWebJobsStorage: missing. Set it to a storage connection string (locally `UseDevelopmentStorage=true`), or set AzureWebJobsStorage__blobServiceUri, __queueServiceUri and __tableServiceUri for managed identity.'
+          : `${missing.join(', ')}: missing (all three storage service URIs are needed for managed identity).`,
+      );
+      return z.NEVER;
     }
-    return { kind: 'connectionString', endpoint: match[1], connectionString };
-  }
-  const endpoint = read('ACS_ENDPOINT');
-  if (!endpoint) {
-    problems.push(
-      'ACS_ENDPOINT: missing. Set ACS_ENDPOINT (Azure, managed identity) or ACS_CONNECTION_STRING (local emulator).',
-    );
-    return undefined;
-  }
-  if (!/^https:\/\/[^/?#]+\/?$/.test(endpoint)) {
-    problems.push(
-      `ACS_ENDPOINT: "${endpoint}" must be an https URL with no path, e.g. https://<name>.communication.azure.com.`,
-    );
-    return undefined;
-  }
-  return { kind: 'managedIdentity', endpoint, clientId: read('AZURE_CLIENT_ID') };
-}
+    for (const [key, value] of Object.entries(uris)) {
+      if (!httpUrl.safeParse(value).success)
+        ctx.addIssue(`AzureWebJobsStorage__${key}: "${value}" is not an http(s) URL.`);
+    }
+    return {
+      kind: 'identity',
+      blobServiceUri: uris.blobServiceUri ?? '',
+      queueServiceUri: uris.queueServiceUri ?? '',
+      tableServiceUri: uris.tableServiceUri ?? '',
+      clientId: env.AzureWebJobsStorage__clientId ?? env.AZURE_CLIENT_ID,
+    };
+  });
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
+const acs = z
+  .object({ ACS_CONNECTION_STRING: optional, ACS_ENDPOINT: optional, AZURE_CLIENT_ID: optional })
+  .transform((env, ctx): AcsConfig => {
+    const connectionString = env.ACS_CONNECTION_STRING;
+    if (connectionString) {
+      // Same shape the ACS SDKs accept; the key itself is never echoed back in an error.
+      const endpoint = /^endpoint=(https?:\/\/[^;]+);accesskey=([A-Za-z0-9+/=]+)$/i.exec(connectionString)?.[1];
+      if (endpoint) return { kind: 'connectionString', endpoint, connectionString };
+      ctx.addIssue('ACS_CONNECTION_STRING: expected `endpoint=https://<host>/;accesskey=<base64 key>`.');
+      return z.NEVER;
+    }
+    const endpoint = env.ACS_ENDPOINT;
+    if (endpoint && /^https:\/\/[^/?#]+\/?$/.test(endpoint)) {
+      return { kind: 'managedIdentity', endpoint, clientId: env.AZURE_CLIENT_ID };
+    }
+    ctx.addIssue(
+      endpoint
+        ? `ACS_ENDPOINT: "${endpoint}" must be an https URL with no path, e.g. https://<name>.communication.azure.com.`
+        : 'ACS_ENDPOINT: missing. Set ACS_ENDPOINT (Azure, managed identity) or ACS_CONNECTION_STRING (local emulator).',
+    );
+    return z.NEVER;
+  });
+
+/** Keys in the order problems are reported; every issue message starts with the setting it is about. */
+const configSchema = z.object({
+  storage,
+  acs,
+  archiveContainer: withDefault('ARCHIVE_CONTAINER').pipe(
+    z.string().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {
+      error: (issue) =>
+        `ARCHIVE_CONTAINER: "${String(issue.input)}" is not a valid container name (3-63 lowercase letters, digits and single hyphens).`,
+    }),
+  ),
+  scheduleDispatchCron: ncrontab('SCHEDULE_DISPATCH_CRON'),
+  archiveCron: ncrontab('ARCHIVE_CRON'),
+  archiveDeleteAfterDays: withDefault('ARCHIVE_DELETE_AFTER_DAYS')
+    .pipe(
+      z.string().regex(/^\d{1,5}$/, {
+        error: (issue) =>
+          `ARCHIVE_DELETE_AFTER_DAYS: "${String(issue.input)}" must be a whole number of days (0 = never delete archived threads).`,
+      }),
+    )
+    .transform(Number),
+  botDisplayName: withDefault('BOT_DISPLAY_NAME').pipe(
+    z.string().max(256, 'BOT_DISPLAY_NAME: must be at most 256 characters.'),
+  ),
+});
+
+/** Reads and validates every setting; collects all problems before failing so one start-up shows them all. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const result = configSchema.safeParse({
+    storage: env,
+    acs: env,
+    archiveContainer: env['ARCHIVE_CONTAINER'],
+    scheduleDispatchCron: env['SCHEDULE_DISPATCH_CRON'],
+    archiveCron: env['ARCHIVE_CRON'],
+    archiveDeleteAfterDays: env['ARCHIVE_DELETE_AFTER_DAYS'],
+    botDisplayName: env['BOT_DISPLAY_NAME'],
+  });
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message));
+  return result.data;
 }
 
 let cached: AppConfig | undefined;

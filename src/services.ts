@@ -20,6 +20,7 @@ import { tableIdempotencyStore } from './idempotency/idempotencyStore';
 import { BulkAdd, type RetryMessage } from './participants/bulkAdd';
 import { tableJobStore } from './participants/jobStore';
 import { jsonQueue } from './storage/jsonQueue';
+import { STORAGE_NAMES } from './storage/names';
 import { ThreadService } from './threads/threadService';
 import { createStorageClients } from './storage/clients';
 import type { StorageClients } from './storage/clients';
@@ -31,9 +32,6 @@ import type { Schedule } from './schedules/schedule';
 import { ScheduleService } from './schedules/scheduleService';
 import { tableScheduleStore } from './schedules/scheduleStore';
 import { ThreadSendLimiter } from './schedules/threadSendLimiter';
-
-/** The table that holds small app-wide state, such as the service user's id. */
-export const APP_STATE_TABLE = 'appstate';
 
 let storage: Promise<StorageClients> | undefined;
 let identityClient: Promise<CommunicationIdentityClient> | undefined;
@@ -53,7 +51,7 @@ export function getIdentityClient(): Promise<CommunicationIdentityClient> {
 export function getServiceIdentity(): Promise<ServiceIdentity> {
   serviceIdentity ??= (async () => {
     const [identity, clients] = await Promise.all([getIdentityClient(), getStorage()]);
-    return new ServiceIdentity(identity, serviceUserTable(clients.table(APP_STATE_TABLE)));
+    return new ServiceIdentity(identity, serviceUserTable(clients.table(STORAGE_NAMES.tables.appState)));
   })();
   return serviceIdentity;
 }
@@ -68,14 +66,14 @@ let threadService: Promise<ThreadService> | undefined;
 let bulkAdd: Promise<BulkAdd> | undefined;
 
 /** Queue of background participant-add rounds (its trigger: src/functions/participantRetries.ts). */
-export const PARTICIPANT_RETRY_QUEUE = 'participant-retries';
+export const PARTICIPANT_RETRY_QUEUE = STORAGE_NAMES.queues.participantRetries;
 
 export function getBulkAdd(): Promise<BulkAdd> {
   bulkAdd ??= (async () => {
     const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
     return new BulkAdd({
       chat,
-      jobs: tableJobStore(clients.table('participantjobs')),
+      jobs: tableJobStore(clients.table(STORAGE_NAMES.tables.participantJobs)),
       queue: jsonQueue<RetryMessage>(clients.queues.getQueueClient(PARTICIPANT_RETRY_QUEUE)),
     });
   })();
@@ -88,7 +86,7 @@ export function getThreadService(): Promise<ThreadService> {
     return new ThreadService({
       chat,
       bulkAdd: bulk,
-      idempotency: tableIdempotencyStore(clients.table('idempotency')),
+      idempotency: tableIdempotencyStore(clients.table(STORAGE_NAMES.tables.idempotency)),
       serviceDisplayName: getConfig().botDisplayName,
     });
   })();
@@ -96,8 +94,7 @@ export function getThreadService(): Promise<ThreadService> {
 }
 
 /** Queue of due occurrences, one message per thread (its trigger: src/functions/sendScheduledMessages.ts). */
-export const SCHEDULE_SEND_QUEUE = 'schedule-sends';
-export const SCHEDULE_TABLES = { schedules: 'schedules', dueIndex: 'scheduledue' } as const;
+export const SCHEDULE_SEND_QUEUE = STORAGE_NAMES.queues.scheduleSends;
 
 let scheduleService: Promise<ScheduleService> | undefined;
 let dispatcher: Promise<Dispatcher> | undefined;
@@ -108,8 +105,8 @@ export function getScheduleService(): Promise<ScheduleService> {
     const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
     return new ScheduleService({
       chat,
-      store: tableScheduleStore(clients.table(SCHEDULE_TABLES.schedules)),
-      dueIndex: tableDueIndex(clients.table(SCHEDULE_TABLES.dueIndex)),
+      store: tableScheduleStore(clients.table(STORAGE_NAMES.tables.schedules)),
+      dueIndex: tableDueIndex(clients.table(STORAGE_NAMES.tables.scheduleDue)),
     });
   })();
   return scheduleService;
@@ -119,7 +116,7 @@ export function getDispatcher(): Promise<Dispatcher> {
   dispatcher ??= (async () => {
     const clients = await getStorage();
     return new Dispatcher({
-      dueIndex: tableDueIndex(clients.table(SCHEDULE_TABLES.dueIndex)),
+      dueIndex: tableDueIndex(clients.table(STORAGE_NAMES.tables.scheduleDue)),
       queue: jsonQueue<SendBatch>(clients.queues.getQueueClient(SCHEDULE_SEND_QUEUE)),
     });
   })();
@@ -131,8 +128,8 @@ export function getOccurrenceSender(): Promise<OccurrenceSender> {
     const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
     return new OccurrenceSender({
       chat,
-      store: tableScheduleStore(clients.table(SCHEDULE_TABLES.schedules)),
-      dueIndex: tableDueIndex(clients.table(SCHEDULE_TABLES.dueIndex)),
+      store: tableScheduleStore(clients.table(STORAGE_NAMES.tables.schedules)),
+      dueIndex: tableDueIndex(clients.table(STORAGE_NAMES.tables.scheduleDue)),
       queue: jsonQueue<SendBatch>(clients.queues.getQueueClient(SCHEDULE_SEND_QUEUE)),
       limiter: new ThreadSendLimiter(),
       serviceDisplayName: getConfig().botDisplayName,
@@ -142,7 +139,7 @@ export function getOccurrenceSender(): Promise<OccurrenceSender> {
 }
 
 /** Queue of archive runs, one message per thread run (its trigger: src/functions/archiveJobs.ts). */
-export const ARCHIVE_JOB_QUEUE = 'archive-jobs';
+export const ARCHIVE_JOB_QUEUE = STORAGE_NAMES.queues.archiveJobs;
 
 let archiveService: Promise<ArchiveService> | undefined;
 
@@ -153,8 +150,8 @@ export function getArchiveService(): Promise<ArchiveService> {
     return new ArchiveService({
       chat,
       store: new ArchiveStore(clients.blobs.getContainerClient(config.archiveContainer)),
-      runs: tableRunLog(clients.table('archiveruns')),
-      notes: tableChangeNotes(clients.table('archivenotes')),
+      runs: tableRunLog(clients.table(STORAGE_NAMES.tables.archiveRuns)),
+      notes: tableChangeNotes(clients.table(STORAGE_NAMES.tables.archiveNotes)),
       queue: jsonQueue<ArchiveJob>(clients.queues.getQueueClient(ARCHIVE_JOB_QUEUE)),
       settings: { deleteAfterDays: config.archiveDeleteAfterDays },
     });
@@ -163,7 +160,7 @@ export function getArchiveService(): Promise<ArchiveService> {
 }
 
 /** Queue of bot commands taken from chat events (its trigger: src/functions/botCommands.ts). */
-export const BOT_COMMAND_QUEUE = 'bot-commands';
+export const BOT_COMMAND_QUEUE = STORAGE_NAMES.queues.botCommands;
 
 let bot: Promise<Bot> | undefined;
 let chatEventDeps: Promise<ChatEventDeps> | undefined;
@@ -181,8 +178,8 @@ export function getBot(): Promise<Bot> {
       chat,
       schedules: botSchedules(schedules),
       archive,
-      settings: tableThreadSettings(clients.table('botthreads')),
-      claims: tableIdempotencyStore(clients.table('idempotency')),
+      settings: tableThreadSettings(clients.table(STORAGE_NAMES.tables.botThreads)),
+      claims: tableIdempotencyStore(clients.table(STORAGE_NAMES.tables.idempotency)),
       displayName: getConfig().botDisplayName,
     });
   })();

@@ -17,7 +17,7 @@ import { Throttler } from './faults/Throttler';
 import type { Handler, HandlerResult, RequestContext, Services } from './handlers/context';
 import { readBody } from './http/body';
 import type { Router } from './http/router';
-import { deliveryFeedOf } from './inspector/DeliveryFeed';
+import { outcomeFeed } from './inspector/DeliveryFeed';
 import { Inspector } from './inspector/Inspector';
 import { apiFeatures } from './model/wire';
 import { Store } from './persistence/Store';
@@ -234,7 +234,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     key,
     accessKey,
   };
-  const inspector = new Inspector(services, deliveryFeedOf(delivery, options.eventWebhooks ?? []));
+  const inspector = new Inspector(services, outcomeFeed(delivery));
   const front = new EmulatorServer(services, options.silent ?? false, inspector);
   const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => front.handle(req, res));
   server.keepAliveTimeout = 30_000;

@@ -3,9 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { EmulatorEvent } from '../src/events/EmulatorEvent';
 import { EventHub } from '../src/events/EventHub';
 import {
-  deliveryFeedOf,
   outcomeFeed,
-  totalsFeed,
   type DeliveryOutcome,
   type DeliveryWithOutcomes,
   type EndpointStatus,
@@ -65,8 +63,7 @@ function fakeDelivery(): DeliveryWithOutcomes & { emit(o: DeliveryOutcome): void
 describe('delivery feeds', () => {
   it('passes per-event outcomes through from a delivery that reports them', () => {
     const delivery = fakeDelivery();
-    const feed = deliveryFeedOf(delivery, []);
-    expect(feed.perEvent).toBe(true);
+    const feed = outcomeFeed(delivery);
     expect(feed.endpoints()).toEqual([
       {
         name: 'bot',
@@ -123,31 +120,6 @@ describe('delivery feeds', () => {
       },
     ]);
     expect(delivery.listeners).toBe(0);
-    expect(outcomeFeed(delivery).perEvent).toBe(true);
-  });
-
-  it('shows the configured endpoints and the totals from a delivery that keeps only totals', () => {
-    const totals = { getStats: () => ({ delivered: 3, failed: 1, pending: 2 }) };
-    const one = deliveryFeedOf(totals, [
-      'http://127.0.0.1:7071/runtime/webhooks/eventgrid?functionName=bot&code=secret',
-    ]);
-    expect(one.perEvent).toBe(false);
-    expect(one.endpoints()).toEqual([
-      {
-        name: 'webhook 1',
-        url: 'http://127.0.0.1:7071/runtime/webhooks/eventgrid?…',
-        pending: 2,
-        delivered: 3,
-        deadLettered: 1,
-      },
-    ]);
-    expect(JSON.stringify(one.endpoints())).not.toContain('secret');
-    const two = totalsFeed(totals, ['http://a.example/x', 'http://b.example/y']);
-    expect(two.endpoints()).toEqual([
-      { name: 'webhook 1', url: 'http://a.example/x' },
-      { name: 'webhook 2', url: 'http://b.example/y' },
-    ]);
-    expect(typeof two.onOutcome(() => undefined)).toBe('function');
   });
 });
 

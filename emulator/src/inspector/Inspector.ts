@@ -242,7 +242,6 @@ export class Inspector {
       eventDelivery: s.delivery.getStats(),
       calls: Object.fromEntries(s.calls),
       webhooks: this.delivery.endpoints(),
-      perEventDelivery: this.delivery.perEvent,
       operations: [...OPERATION_NAMES],
     };
   }

@@ -75,8 +75,6 @@ export interface Overview {
   /** chat and identity calls received per operation (`GET /admin/state` `calls`) */
   calls: Record<string, number>;
   webhooks: WebhookView[];
-  /** true when delivery outcomes name their event (per-event status in the feed); false: totals only */
-  perEventDelivery: boolean;
   /** operation names a fault rule may target */
   operations: string[];
 }

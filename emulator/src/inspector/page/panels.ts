@@ -200,7 +200,6 @@ export class EventFeed {
       );
       return;
     }
-    const totals = o.eventDelivery;
     box.append(h('h3', {}, `Webhooks (${o.webhooks.length})`));
     const list = h('ul', { class: 'webhooks' });
     for (const w of o.webhooks) {
@@ -231,15 +230,6 @@ export class EventFeed {
       );
     }
     box.append(list);
-    if (!o.perEventDelivery) {
-      box.append(
-        h(
-          'p',
-          { class: 'muted' },
-          `Totals for all webhooks: ${totals.delivered} delivered, ${totals.pending} pending, ${totals.failed} failed. This emulator reports no per-event delivery status.`,
-        ),
-      );
-    }
   }
 
   private webhookState(w: WebhookView): HTMLElement | null {
@@ -254,8 +244,7 @@ export class EventFeed {
     const topic = this.topicOf(e.threadId);
     const chips = h('span', { class: 'chips' });
     const outcomes = this.outcomes.get(e.id);
-    const perEvent = this.overview?.perEventDelivery ?? false;
-    for (const w of perEvent ? (this.overview?.webhooks ?? []) : []) {
+    for (const w of this.overview?.webhooks ?? []) {
       const o = outcomes?.get(w.name);
       const kind = o?.kind ?? 'pending';
       const detail = o
