@@ -213,7 +213,10 @@ export class ArchiveRun {
     const top = coverageTop(coverage);
     const bottom = contiguousTop(coverage);
     const floor = top > 0 ? Math.max(1, top - settings.rescanMessages + 1) : Number.POSITIVE_INFINITY;
-    const held = top > 0 ? await this.heldRevisions(floor) : { revisions: new Map<number, string>(), oldest: NaN };
+    const held =
+      top > 0 ? await this.heldRevisions(floor) : { revisions: new Map<number, string>(), oldest: NaN, newestId: NaN };
+    // The most recent message id archived (ids are creation times; the window holds the most recently created).
+    const newestId = held.newestId;
     // With no gap anywhere (coverage is [1, top]), ask ACS only for the window and what is newer (a minute of
     // slack for second-precision times); the sequence ids still decide what is done. With a gap (a run died), list
     // down to it.
@@ -248,7 +251,11 @@ export class ArchiveRun {
       for (const message of page.messages) {
         const seq = sequenceOf(message);
         this.runTop ??= seq;
-        if (!isCovered(coverage, seq)) this.add(message, 'new');
+        // Not archived at this sequence id: new, unless it is above everything archived yet older than the newest
+        // message archived (ids are creation times): ACS moves an edited or deleted message to the thread's next
+        // sequence id. A message in a gap (below `top`, left by a run that died) is new.
+        if (!isCovered(coverage, seq))
+          this.add(message, seq > top && Number(message.id) <= newestId ? 'change' : 'new');
         else if (seq >= floor) {
           if (held.revisions.get(seq) !== revisionOf(message)) this.add(message, 'change');
         } else if (seq <= bottom) {
@@ -280,18 +287,25 @@ export class ArchiveRun {
     } else this.counts.changes++;
   }
 
-  /** The latest revision the archive holds of each message from `floor` up, and the oldest creation time. */
-  private async heldRevisions(floor: number): Promise<{ revisions: Map<number, string>; oldest: number }> {
+  /**
+   * The latest revision the archive holds of each message from `floor` up, the oldest creation time there, and the
+   * greatest message id.
+   */
+  private async heldRevisions(
+    floor: number,
+  ): Promise<{ revisions: Map<number, string>; oldest: number; newestId: number }> {
     const revisions = new Map<number, string>();
     let oldest = Number.POSITIVE_INFINITY;
+    let newestId = Number.NaN;
     for await (const record of mergeParts(this.manifest.parts, (name) => this.deps.archive.downloadPart(name), {
       partFilter: (p) => p.lastSequenceId >= floor,
       recordFilter: (_, seq) => seq >= floor,
     })) {
       revisions.set(sequenceOf(record), revisionOf(record)); // later parts hold later versions
       oldest = Math.min(oldest, Date.parse(record.createdOn));
+      if (!(Number(record.id) <= newestId)) newestId = Number(record.id);
     }
-    return { revisions, oldest };
+    return { revisions, oldest, newestId };
   }
 
   /**
@@ -354,6 +368,7 @@ export class ArchiveRun {
       lastSequenceId: part.lastSequenceId,
       firstMessageOn: part.firstMessageOn,
       lastMessageOn: part.lastMessageOn,
+      ...(part.changed.length > 0 ? { changed: part.changed } : {}),
       runId: this.request.runId,
       writtenAt: this.deps.now().toISOString(),
     };

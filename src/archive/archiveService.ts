@@ -17,7 +17,7 @@ import type { ArchiveStore } from './archiveStore';
 import type { ChangeNotes } from './changeNotes';
 import { ARCHIVE_FORMAT, type Manifest, type RunSummary } from './manifest';
 import { mergeParts } from './partReader';
-import { isSystemMessage, revisionOf, type ArchiveRecord } from './records';
+import { isSystemMessage, sequenceOf, revisionOf, type ArchiveRecord } from './records';
 import type { RunLog, RunRecord } from './runLog';
 
 /** The queue message of one run (its trigger: src/functions/archiveJobs.ts). */
@@ -269,9 +269,15 @@ async function* readBack(
       return created >= from && created < to && (query.includeSystem || !isSystemMessage(r));
     },
   });
-  // Versions of one message are adjacent (same sequence id), oldest first.
+  // Versions of one message at one sequence id are adjacent, oldest first. A later version ACS moved to a higher
+  // sequence id (edits and deletions take the thread's next one) supersedes the earlier ones wherever they are.
+  const latestAt = new Map<string, number>();
+  for (const part of manifest.parts) {
+    for (const [id, seq] of part.changed ?? []) latestAt.set(id, Math.max(seq, latestAt.get(id) ?? 0));
+  }
   let held: ArchiveRecord | undefined;
   for await (const record of records) {
+    if (query.versions === 'latest' && (latestAt.get(record.id) ?? 0) > sequenceOf(record)) continue;
     if (query.versions === 'all') {
       // A version written twice (a noted change racing the re-scan) is the same version: list it once.
       if (!(held && held.id === record.id && revisionOf(held) === revisionOf(record))) yield record;

@@ -29,6 +29,11 @@ export interface PartInfo {
   /** createdOn of the first and last message in the part. */
   firstMessageOn: string;
   lastMessageOn: string;
+  /**
+   * `[messageId, sequenceId]` of the part's change records. ACS gives an edited or deleted message the thread's
+   * next sequence id, so a later version can sit far from the earlier ones; read-back finds it here.
+   */
+  changed?: [string, number][];
   runId: string;
   writtenAt: string;
 }

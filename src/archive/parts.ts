@@ -35,6 +35,8 @@ export interface PartContent {
   lastSequenceId: number;
   firstMessageOn: string;
   lastMessageOn: string;
+  /** `[messageId, sequenceId]` of each change record: where a later version of a message lives. */
+  changed: [string, number][];
 }
 
 export interface SealedPart extends Omit<PartContent, 'members'> {
@@ -60,6 +62,7 @@ export class PartBuilder {
   private records = 0;
   private messages = 0;
   private deletions = 0;
+  private changed: [string, number][] = [];
   // Plain fields, not objects: add() runs for every record.
   private newestSeq = 0;
   private newestOn = '';
@@ -74,13 +77,17 @@ export class PartBuilder {
     this.chunkChars += json.length + 1;
     this.records++;
     if (kind === 'new') this.messages++;
+    else this.changed.push([record.id, seq]);
     if (record.deletedOn !== undefined) this.deletions++;
     if (this.records === 1) {
       this.newestSeq = seq;
-      this.newestOn = record.createdOn;
+      this.newestOn = this.oldestOn = record.createdOn;
     }
     this.oldestSeq = seq;
-    this.oldestOn = record.createdOn;
+    // Creation times, not positions: an edited or deleted message moves to a newer sequence id but keeps its
+    // creation time, so the part's time range is the least and greatest createdOn (RFC 3339 UTC sorts as text).
+    if (record.createdOn > this.newestOn) this.newestOn = record.createdOn;
+    if (record.createdOn < this.oldestOn) this.oldestOn = record.createdOn;
   }
 
   /** NDJSON size so far (the current chunk counted in characters, which is exact for ASCII text). */
@@ -119,8 +126,10 @@ export class PartBuilder {
       lastSequenceId: this.newestSeq,
       firstMessageOn: this.oldestOn,
       lastMessageOn: this.newestOn,
+      changed: this.changed,
     };
     this.members = [];
+    this.changed = [];
     this.bytes = this.chunkChars = this.records = this.messages = this.deletions = 0;
     return content;
   }
