@@ -19,18 +19,18 @@ import { getConfig } from './config';
 import { tableIdempotencyStore } from './idempotency/idempotencyStore';
 import { BulkAdd, type RetryMessage } from './participants/bulkAdd';
 import { tableJobStore } from './participants/jobStore';
-import { jsonQueue } from './storage/jsonQueue';
+import { jsonQueue, type JsonQueue } from './storage/jsonQueue';
 import { STORAGE_NAMES } from './storage/names';
 import { ThreadService } from './threads/threadService';
 import { createStorageClients } from './storage/clients';
 import type { StorageClients } from './storage/clients';
 import { serviceUserTable } from './storage/serviceUserTable';
 import { Dispatcher } from './schedules/dispatcher';
-import { tableDueIndex } from './schedules/dueIndex';
+import { tableDueIndex, type DueIndex } from './schedules/dueIndex';
 import { OccurrenceSender, type SendBatch } from './schedules/occurrenceSender';
 import type { Schedule } from './schedules/schedule';
 import { ScheduleService } from './schedules/scheduleService';
-import { tableScheduleStore } from './schedules/scheduleStore';
+import { tableScheduleStore, type ScheduleStore } from './schedules/scheduleStore';
 import { ThreadSendLimiter } from './schedules/threadSendLimiter';
 
 let storage: Promise<StorageClients> | undefined;
@@ -96,41 +96,48 @@ export function getThreadService(): Promise<ThreadService> {
 /** Queue of due occurrences, one message per thread (its trigger: src/functions/sendScheduledMessages.ts). */
 export const SCHEDULE_SEND_QUEUE = STORAGE_NAMES.queues.scheduleSends;
 
+let scheduleStorage: Promise<{ store: ScheduleStore; dueIndex: DueIndex; sends: JsonQueue<SendBatch> }> | undefined;
 let scheduleService: Promise<ScheduleService> | undefined;
 let dispatcher: Promise<Dispatcher> | undefined;
 let occurrenceSender: Promise<OccurrenceSender> | undefined;
 
-export function getScheduleService(): Promise<ScheduleService> {
-  scheduleService ??= (async () => {
-    const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
-    return new ScheduleService({
-      chat,
+/** One store, due index and send queue per process, shared by the API, the dispatcher and the sender. */
+function getScheduleStorage(): Promise<{ store: ScheduleStore; dueIndex: DueIndex; sends: JsonQueue<SendBatch> }> {
+  scheduleStorage ??= (async () => {
+    const clients = await getStorage();
+    return {
       store: tableScheduleStore(clients.table(STORAGE_NAMES.tables.schedules)),
       dueIndex: tableDueIndex(clients.table(STORAGE_NAMES.tables.scheduleDue)),
-    });
+      sends: jsonQueue<SendBatch>(clients.queues.getQueueClient(SCHEDULE_SEND_QUEUE)),
+    };
+  })();
+  return scheduleStorage;
+}
+
+export function getScheduleService(): Promise<ScheduleService> {
+  scheduleService ??= (async () => {
+    const [chat, { store, dueIndex }] = await Promise.all([getChatPort(), getScheduleStorage()]);
+    return new ScheduleService({ chat, store, dueIndex });
   })();
   return scheduleService;
 }
 
 export function getDispatcher(): Promise<Dispatcher> {
   dispatcher ??= (async () => {
-    const clients = await getStorage();
-    return new Dispatcher({
-      dueIndex: tableDueIndex(clients.table(STORAGE_NAMES.tables.scheduleDue)),
-      queue: jsonQueue<SendBatch>(clients.queues.getQueueClient(SCHEDULE_SEND_QUEUE)),
-    });
+    const { dueIndex, sends } = await getScheduleStorage();
+    return new Dispatcher({ dueIndex, queue: sends });
   })();
   return dispatcher;
 }
 
 export function getOccurrenceSender(): Promise<OccurrenceSender> {
   occurrenceSender ??= (async () => {
-    const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
+    const [chat, { store, dueIndex, sends }] = await Promise.all([getChatPort(), getScheduleStorage()]);
     return new OccurrenceSender({
       chat,
-      store: tableScheduleStore(clients.table(STORAGE_NAMES.tables.schedules)),
-      dueIndex: tableDueIndex(clients.table(STORAGE_NAMES.tables.scheduleDue)),
-      queue: jsonQueue<SendBatch>(clients.queues.getQueueClient(SCHEDULE_SEND_QUEUE)),
+      store,
+      dueIndex,
+      queue: sends,
       limiter: new ThreadSendLimiter(),
       serviceDisplayName: getConfig().botDisplayName,
     });
