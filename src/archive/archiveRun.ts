@@ -96,6 +96,8 @@ export class ArchiveRun {
   /** Sequence id of the first (newest) message this run listed. */
   private runTop: number | undefined;
   private lowestListed: number | undefined;
+  /** Ids of the messages this run's listing saw (the window and what is newer: bounded). */
+  private readonly listedIds = new Set<string>();
   private newest: Manifest['newest'];
   /** Part seal → upload → manifest commit, one after another, in listing order. */
   private chain: Promise<void> = Promise.resolve();
@@ -251,6 +253,7 @@ export class ArchiveRun {
       for (const message of page.messages) {
         const seq = sequenceOf(message);
         this.runTop ??= seq;
+        this.listedIds.add(message.id);
         // Not archived at this sequence id: new, unless it is above everything archived yet older than the newest
         // message archived (ids are creation times): ACS moves an edited or deleted message to the thread's next
         // sequence id. A message in a gap (below `top`, left by a run that died) is new.
@@ -398,17 +401,24 @@ export class ArchiveRun {
     const { chat, settings } = this.deps;
     const notes = await this.deps.notes.list(this.threadId, settings.maxNotesPerRun);
     const candidates: ArchiveRecord[] = [];
+    const moved: ArchiveRecord[] = [];
     for (const note of notes) {
       try {
         const message = await withRetry(() => chat.getMessage(this.threadId, note.messageId), settings.callRetry);
         const seq = sequenceOf(message);
-        // Messages new to this run or inside its window were compared by the listing already.
-        if (isCovered(before, seq) && seq < floor) candidates.push(message);
+        if (isCovered(before, seq)) {
+          // Messages inside the window were compared by the listing already.
+          if (seq < floor) candidates.push(message);
+        } else if (!this.listedIds.has(message.id) && seq > coverageTop(before)) {
+          // Moved to a new sequence id by its edit or deletion, yet not listed (a listing from startTime reads
+          // creation times, and this message is older than the window): a version the archive cannot hold.
+          moved.push(message);
+        }
       } catch (error) {
         if (!(error instanceof AcsFailure && error.kind === 'notFound')) throw error;
       }
     }
-    if (candidates.length === 0) return notes;
+    if (candidates.length === 0 && moved.length === 0) return notes;
     const wanted = new Set(candidates.map(sequenceOf));
     const held = new Map<number, string>();
     for await (const record of mergeParts(this.manifest.parts, (name) => this.deps.archive.downloadPart(name), {
@@ -418,10 +428,9 @@ export class ArchiveRun {
     })) {
       held.set(sequenceOf(record), revisionOf(record));
     }
+    const changed = [...moved, ...candidates.filter((r) => held.get(sequenceOf(r)) !== revisionOf(r))];
     // Newest first, as the part builder takes records.
-    for (const record of candidates.sort((a, b) => sequenceOf(b) - sequenceOf(a))) {
-      if (held.get(sequenceOf(record)) !== revisionOf(record)) this.add(record, 'change');
-    }
+    for (const record of changed.sort((a, b) => sequenceOf(b) - sequenceOf(a))) this.add(record, 'change');
     await this.seal(undefined);
     await this.drain();
     return notes;

@@ -68,6 +68,31 @@ describe('ArchiveRun', () => {
     expect(all.filter((r) => r.sequenceId === '10').map((r) => r.content.message)).toEqual(['m8']);
   });
 
+  it('counts an edit or deletion that moved to a new sequence id (as ACS records it) as a change', async () => {
+    const { thread, notes, run, records } = setup({ rescanMessages: 20 });
+    for (let i = 0; i < 100; i++) thread.send(`m${i}`);
+    await run().execute();
+    const edited = thread.editMoving(5, 'old edit'); // far below the window: it lists first now, at sequence id 101
+    const deleted = thread.editMoving(50, undefined); // deleted: sequence id 102
+    thread.send('new one');
+    // The listing reads from the window's creation time on, so these two old messages reach the run through the
+    // notes that their edited and deleted events leave (src/bot/chatEvents.ts).
+    await notes.note(THREAD, edited.id);
+    await notes.note(THREAD, deleted.id);
+    const next = await run().execute();
+    expect(next).toMatchObject({ newMessages: 1, changes: 2, records: 3 });
+    const all = await records();
+    const versions = (id: string) => all.filter((r) => r.id === id).map((r) => [r.sequenceId, r.content.message]);
+    expect(versions(thread.at(101).id)).toEqual([
+      ['5', 'm4'],
+      ['101', 'old edit'],
+    ]);
+    expect(versions(thread.at(102).id)).toEqual([
+      ['50', 'm49'],
+      ['102', ''],
+    ]);
+  });
+
   it('archives a noted change older than the window on the next run', async () => {
     const { thread, notes, run, records } = setup({ rescanMessages: 20 });
     for (let i = 0; i < 100; i++) thread.send(`m${i}`);

@@ -53,6 +53,30 @@ export class FakeThread {
     m.version = String(at);
   }
 
+  /**
+   * An edit as the live service records it: the message takes the thread's next sequence id (and so lists first),
+   * its old sequence id stays empty.
+   */
+  editMoving(seq: number, text: string | undefined): ChatMessageInfo {
+    const m = this.at(seq);
+    const at = (this.clock += 1000);
+    if (text === undefined) {
+      m.content = { message: '' };
+      m.deletedOn = new Date(at).toISOString();
+    } else {
+      m.content = { message: text };
+      m.editedOn = new Date(at).toISOString();
+    }
+    m.version = String(at);
+    this.moved.set(seq, m);
+    this.messages[seq - 1] = { ...m, sequenceId: '0', id: `gap-${seq}` }; // a hole nobody lists
+    m.sequenceId = String(this.messages.length + 1);
+    this.messages.push(m);
+    return m;
+  }
+
+  private readonly moved = new Map<number, ChatMessageInfo>();
+
   at(seq: number): ChatMessageInfo {
     const m = this.messages[seq - 1];
     if (!m) throw new Error(`no message ${seq}`);
@@ -102,13 +126,16 @@ export function fakeChat(thread: FakeThread): ChatPort {
       // The token is the sequence id to continue below, like the emulator's cursor.
       const below = options.continuationToken ? Number(options.continuationToken) : thread.messages.length + 1;
       const page = thread.messages
-        .filter((m) => Number(m.sequenceId) < below && Date.parse(m.createdOn) >= floor)
+        .filter((m) => m.sequenceId !== '0' && Number(m.sequenceId) < below && Date.parse(m.createdOn) >= floor)
         .reverse()
         .slice(0, size);
       const last = page[page.length - 1];
       const more =
         last !== undefined &&
-        thread.messages.some((m) => Number(m.sequenceId) < Number(last.sequenceId) && Date.parse(m.createdOn) >= floor);
+        thread.messages.some(
+          (m) =>
+            m.sequenceId !== '0' && Number(m.sequenceId) < Number(last.sequenceId) && Date.parse(m.createdOn) >= floor,
+        );
       return { messages: page.map(clone), ...(more && last ? { continuationToken: last.sequenceId } : {}) };
     },
   };
