@@ -1,6 +1,6 @@
 /**
- * An in-memory ChatPort for unit tests of domain code: threads, members and messages in maps, with scripted
- * failures. Integration tests use the real SDK against the emulator instead.
+ * An in-memory ChatPort for tests of domain code: threads, members and messages in maps, with scripted failures
+ * and latency. Tests that need the real service's behaviour use the real SDK against the emulator instead.
  */
 import { AcsFailure } from '../../src/acs/acsErrors';
 import type {
@@ -32,10 +32,33 @@ export class FakeChat implements ChatPort {
   addFailure: (ids: string[], call: number) => AcsFailure | undefined = () => undefined;
   /** Ids the service reports in invalidParticipants. */
   readonly refused = new Map<string, { code: string; message: string }>();
-  private seq = 0;
+  /** Calls to sendMessage, failed ones included. */
+  sendCalls = 0;
+  /** Each send waits this long before it takes effect. */
+  latencyMs = 0;
+  /** Failures thrown by the next sends, in order (after the latency, before the message is stored). */
+  readonly failNextSends: AcsFailure[] = [];
+  /** Failures thrown after the message was stored: the caller never hears it succeeded. */
+  readonly loseNextResults: AcsFailure[] = [];
+  /** Message ids are ms-epoch times, increasing, as the service's are. */
+  private clock = 1_700_000_000_000;
 
   async serviceUserId(): Promise<string> {
     return SERVICE_USER;
+  }
+
+  /** A thread with only the service user in it. */
+  addThread(threadId: string): void {
+    this.threads.set(threadId, {
+      info: { id: threadId, topic: threadId, createdOn: new Date(0).toISOString() },
+      members: new Map([[SERVICE_USER, { id: SERVICE_USER }]]),
+      messages: [],
+    });
+  }
+
+  /** The thread's messages, oldest first. */
+  sent(threadId: string): ChatMessageInfo[] {
+    return [...(this.threads.get(threadId)?.messages ?? [])].reverse();
   }
 
   thread(id: string): FakeThread {
@@ -83,22 +106,32 @@ export class FakeChat implements ChatPort {
     this.thread(threadId).members.delete(userIdToRemove);
   }
   async *listParticipants(threadId: string) {
-    yield* this.thread(threadId).members.values();
+    const t = this.thread(threadId);
+    if (!t.members.has(SERVICE_USER)) throw new AcsFailure('forbidden', 'ACS answered 403', 403);
+    yield* t.members.values();
   }
 
-  async sendMessage(threadId: string, message: OutgoingMessage) {
+  async sendMessage(threadId: string, message: OutgoingMessage, _options?: { abortSignal?: AbortSignal }) {
+    this.sendCalls++;
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const failure = this.failNextSends.shift();
+    if (failure) throw failure;
     const t = this.thread(threadId);
-    const id = String(++this.seq);
+    if (!t.members.has(SERVICE_USER)) throw new AcsFailure('forbidden', 'ACS answered 403', 403);
+    const id = String(Math.max(Date.now(), ++this.clock));
+    this.clock = Number(id);
     t.messages.unshift({
       id,
       type: message.type ?? 'text',
-      sequenceId: id,
+      sequenceId: String(t.messages.length + 1),
       version: id,
       createdOn: new Date().toISOString(),
       senderId: SERVICE_USER,
       content: { message: message.content },
-      ...(message.metadata ? { metadata: message.metadata } : {}),
+      ...(message.metadata ? { metadata: { ...message.metadata } } : {}),
     });
+    const lost = this.loseNextResults.shift();
+    if (lost) throw lost;
     return { messageId: id };
   }
   async getMessage(threadId: string, messageId: string) {
@@ -106,8 +139,10 @@ export class FakeChat implements ChatPort {
     if (!m) throw new AcsFailure('notFound', `message ${messageId}`, 404);
     return m;
   }
-  async *listMessages(threadId: string) {
-    yield* this.thread(threadId).messages;
+  /** Newest first, as ACS lists them; `startTime` on creation time, as the emulator reads it. */
+  async *listMessages(threadId: string, options: { startTime?: Date } = {}) {
+    const from = options.startTime?.getTime() ?? 0;
+    for (const m of this.thread(threadId).messages) if (Date.parse(m.createdOn) >= from) yield m;
   }
   async listMessagesPage(threadId: string, options: { pageSize?: number; continuationToken?: string } = {}) {
     const from = Number(options.continuationToken ?? 0);

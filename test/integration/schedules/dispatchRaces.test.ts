@@ -14,7 +14,7 @@ import { ThreadSendLimiter } from '../../../src/schedules/threadSendLimiter';
 import { createStorageClients, type StorageClients } from '../../../src/storage/clients';
 import type { JsonQueue } from '../../../src/storage/jsonQueue';
 import { startAzurite, type TestAzurite } from '../../support/azurite';
-import { ScriptedChat } from '../../support/scriptedChat';
+import { FakeChat } from '../../support/fakeChat';
 
 const thread = (i: number): string => `19:thread${String(i).padStart(38, '0')}@thread.v2`;
 
@@ -48,7 +48,7 @@ describe('dispatch races and recovery (Azurite, fake chat)', () => {
     const suffix = randomBytes(4).toString('hex');
     let clock = Date.now();
     const now = () => clock;
-    const chat = new ScriptedChat();
+    const chat = new FakeChat();
     for (let i = 0; i < threads; i++) chat.addThread(thread(i));
     const store: ScheduleStore = tableScheduleStore(clients.table(`sched${suffix}`));
     const dueIndex: DueIndex = tableDueIndex(clients.table(`due${suffix}`), now);

@@ -57,7 +57,8 @@ class MemorySchedules implements BotSchedules {
 function setup() {
   const chat = new FakeChat();
   const threadId = '19:t1@thread.v2';
-  chat.threads.set(threadId, { info: { id: threadId, topic: 'Old', createdOn: '' }, members: new Map(), messages: [] });
+  chat.addThread(threadId);
+  chat.thread(threadId).info.topic = 'Old';
   const schedules = new MemorySchedules();
   const zones = new Map<string, string>();
   const archived: string[] = [];
