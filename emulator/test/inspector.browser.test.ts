@@ -23,6 +23,8 @@ const missing = CHROMIUM
   ? undefined
   : 'no Chromium executable (apt-get install -y chromium, or set ACS_EMULATOR_CHROMIUM)';
 
+// Skipped only on a developer machine without the prerequisite (Chromium is a Debian package, not an npm one); .ci/run installs it, and
+// under CI a missing prerequisite fails the suite instead of skipping it.
 if (missing !== undefined && !process.env['CI']) {
   console.warn(`Inspector browser test skipped: ${missing}`);
   test.skip(`inspector in a browser (skipped: ${missing})`, () => undefined);

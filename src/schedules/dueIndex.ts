@@ -46,20 +46,8 @@ export interface DueIndex {
   delete(entry: DueEntry): Promise<boolean>;
 }
 
-interface DueEntity {
-  partitionKey: string;
-  rowKey: string;
-  scheduleId: string;
-  threadId: string;
-  dueAt: number;
-  createdAt: number;
-  claimedUntil: number;
-  dispatches: number;
-  deferrals: number;
-  lastError?: string;
-  outcome?: Outcome;
-  finishedAt?: number;
-}
+/** The table row: a DueEntry under its partition (the minute) and row key, the ETag kept by the service. */
+type DueEntity = Omit<DueEntry, 'etag'> & { partitionKey: string; rowKey: string };
 
 export function minuteBucket(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace(/[-:T]/g, '');

@@ -3,6 +3,7 @@
  * attempt, naming its event (delivered / retrying / dead-lettered per event and webhook). `outcomeFeed` adapts
  * the delivery's per-endpoint status (`list()`) and outcome listeners (`onOutcome()`) to the inspector's views.
  */
+import type { DeliveryOutcome as Outcome, WebhookStatus } from '../events/WebhookDelivery';
 import type { DeliveryOutcomeKind, DeliveryOutcomeView, WebhookView } from './views';
 
 export type OutcomeListener = (outcome: DeliveryOutcomeView) => void;
@@ -13,32 +14,17 @@ export interface DeliveryFeed {
   onOutcome(listener: OutcomeListener): () => void;
 }
 
-/** One endpoint's status as a delivery with per-endpoint status reports it (fields the feed uses). */
-export interface EndpointStatus {
-  name: string;
-  url: string;
-  validation?: string;
-  pending?: number;
-  retrying?: number;
-  delivered?: number;
-  deadLettered?: number;
-  lastOutcome?: string;
-  nextAttemptAt?: string;
-}
+/** The fields of the delivery's per-endpoint status the feed shows. */
+export type EndpointStatus = Pick<WebhookStatus, 'name' | 'url'> &
+  Partial<
+    Pick<
+      WebhookStatus,
+      'validation' | 'pending' | 'retrying' | 'delivered' | 'deadLettered' | 'lastOutcome' | 'nextAttemptAt'
+    >
+  >;
 
-/** One outcome as such a delivery reports it. */
-export interface DeliveryOutcome {
-  webhook: string;
-  kind: string;
-  at: string;
-  eventId?: string;
-  eventType?: string;
-  attempt?: number;
-  status?: number;
-  error?: string;
-  nextAttemptAt?: string;
-  deadLetterReason?: string;
-}
+/** One outcome as the delivery reports it; kinds the page does not know are skipped, not failed. */
+export type DeliveryOutcome = Omit<Outcome, 'kind'> & { kind: string };
 
 export interface DeliveryWithOutcomes {
   list(): EndpointStatus[];
