@@ -1,7 +1,9 @@
 /**
  * The whole app for integration tests, as a client sees it: real Azurite (child process), the real emulator
- * (in this process, on a free port, over HTTPS) and the real app served by the local host (child process), reached
- * over HTTP. Every piece is stopped by `stop()`, even when a test fails.
+ * (in this process, on a free port, over HTTPS) and the real app served by a Functions host (child process), reached
+ * over HTTP. The host is the local host, or the genuine Azure Functions runtime when the suite runs in jest's
+ * `functions runtime` project (test/support/hostKind.ts); tests are written once for both. Every piece is stopped by
+ * `stop()`, even when a test fails.
  */
 import { ChatClient } from '@azure/communication-chat';
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
@@ -9,7 +11,8 @@ import { CommunicationIdentityClient } from '@azure/communication-identity';
 import { Admin } from '../../emulator/test/support/admin';
 import { startTestEmulator, type TestEmulator } from '../../emulator/test/support/emulator';
 import { startAzurite, type TestAzurite } from './azurite';
-import { startHostProcess, type HostProcess } from './hostProcess';
+import { testHostKind, type HostKind } from './hostKind';
+import { startHostProcess, startRuntimeProcess, type HostProcess, type RuntimeProcess } from './hostProcess';
 import { REPO_ROOT } from './processes';
 
 export interface ApiResponse {
@@ -24,6 +27,8 @@ export interface AppStack {
   azurite: TestAzurite;
   emulator: TestEmulator;
   admin: Admin;
+  /** Which host serves the app. */
+  hostKind: HostKind;
   identity: CommunicationIdentityClient;
   /** The host serving the app (replaced by restartHost). */
   host: HostProcess;
@@ -31,6 +36,8 @@ export interface AppStack {
   startHost(env?: NodeJS.ProcessEnv): Promise<HostProcess>;
   /** Kills the current host with SIGKILL (no cleanup) and starts a new one. */
   restartHost(options?: { kill?: boolean }): Promise<HostProcess>;
+  /** Runs a non-HTTP function now through the host's admin endpoint (`POST /admin/functions/{name}`). */
+  runFunction(name: string, input?: string): Promise<ApiResponse>;
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   /** A chat client acting as a new ACS user (with its own token). */
   newUser(): Promise<{ id: string; token: string; chat: ChatClient }>;
@@ -49,6 +56,8 @@ export interface AppStackOptions {
    * subscription does (handshake first); `chaos` is the share delivered twice and out of order.
    */
   events?: { functionName: string; chaos?: number };
+  /** The host to run the app on; default from the environment (testHostKind()). */
+  host?: HostKind;
 }
 
 export async function startAppStack(options: AppStackOptions = {}): Promise<AppStack> {
@@ -72,9 +81,16 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
       ...extra,
     });
     const admin = new Admin(emulator);
+    const hostKind = options.host ?? testHostKind();
+    // The genuine runtime always checks keys: it gets known ones, and every call carries them.
+    const keys = (h: HostProcess): { function?: string; master?: string; eventGrid?: string } =>
+      'keys' in h
+        ? (h as RuntimeProcess).keys
+        : { function: options.functionKey, master: options.functionKey, eventGrid: options.functionKey };
     const subscribe = async (h: HostProcess): Promise<void> => {
       if (!options.events) return;
-      const query = `functionName=${options.events.functionName}${options.functionKey ? `&code=${options.functionKey}` : ''}`;
+      const code = keys(h).eventGrid;
+      const query = `functionName=${options.events.functionName}${code ? `&code=${encodeURIComponent(code)}` : ''}`;
       const res = await admin.putWebhook('app', {
         url: `${h.url}/runtime/webhooks/eventgrid?${query}`,
         ...(options.events.chaos ? { chaos: options.events.chaos } : {}),
@@ -83,7 +99,13 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
         throw new Error(`event subscription refused: ${res.status} ${res.text}`);
     };
     const startHost = async (env?: NodeJS.ProcessEnv): Promise<HostProcess> => {
-      const h = await startHostProcess(REPO_ROOT, { env: hostEnv(env) });
+      const h =
+        hostKind === 'functions'
+          ? await startRuntimeProcess(REPO_ROOT, {
+              env: hostEnv(env),
+              ...(options.functionKey ? { keys: { function: options.functionKey } } : {}),
+            })
+          : await startHostProcess(REPO_ROOT, { env: hostEnv(env) });
       hosts.add(h);
       return h;
     };
@@ -97,12 +119,13 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
       azurite,
       emulator,
       admin,
+      hostKind,
       identity,
       host: await startHost(),
       startHost,
       async restartHost({ kill = true } = {}) {
         const old = stack.host;
-        if (kill) old.child.kill('SIGKILL');
+        if (kill) await old.crash();
         await old.stop();
         hosts.delete(old);
         stack.host = await startHost();
@@ -110,20 +133,14 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
         return stack.host;
       },
       async api(method, path, body, extraHeaders = {}) {
-        const headers = { ...(options.functionKey ? { 'x-functions-key': options.functionKey } : {}), ...extraHeaders };
-        const res = await fetch(`${stack.host.url}${path}`, {
-          method,
-          headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-        });
-        const text = await res.text();
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        return { status: res.status, headers: res.headers, text, json };
+        const key = keys(stack.host).function;
+        const headers = { ...(key ? { 'x-functions-key': key } : {}), ...extraHeaders };
+        return call(`${stack.host.url}${path}`, method, body, headers);
+      },
+      async runFunction(name, input = '') {
+        const key = keys(stack.host).master;
+        const headers: Record<string, string> = key ? { 'x-functions-key': key } : {};
+        return call(`${stack.host.url}/admin/functions/${name}`, 'POST', { input }, headers);
       },
       async newUser() {
         const { user, token } = await identity.createUserAndToken(['chat']);
@@ -138,6 +155,22 @@ export async function startAppStack(options: AppStackOptions = {}): Promise<AppS
     await stopAll();
     throw error;
   }
+}
+
+async function call(url: string, method: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
 }
 
 /** `/api/threads/{threadId}…` with the thread id percent-encoded, as clients must send it. */
