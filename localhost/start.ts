@@ -12,7 +12,8 @@ async function main(): Promise<void> {
     console.error(`Error: ${(err as Error).message}\n${START_USAGE}`);
     process.exit(2);
   }
-  console.log('Starting the local stack (Azurite, ACS emulator, Functions host)...');
+  const hostName = options.runtime === 'functions' ? 'Azure Functions runtime' : 'Functions host';
+  console.log(`Starting the local stack (Azurite, ACS emulator, ${hostName})...`);
   // Handlers go in first: a signal during start-up must still stop the children already started.
   let stopping = false;
   const stop = (why: string, code: number): void => {
@@ -49,11 +50,22 @@ async function main(): Promise<void> {
     '',
     'Local stack is running:',
     `  Functions host    ${stack.functionsUrl}   (health: ${stack.functionsUrl}/api/health)`,
+  ];
+  if (stack.runtime.kind !== 'local') {
+    // Well-known local keys, like Azurite's account key: the runtime checks them, so they are shown.
+    const { keys, source } = stack.runtime;
+    lines.push(
+      `                    Azure Functions runtime: ${source}`,
+      `                    function key: ${keys.function}   (x-functions-key header or ?code=)`,
+      `                    master key: ${keys.master}   (/admin/*)`,
+    );
+  }
+  lines.push(
     `  Azurite           blob ${storage.blobEndpoint}`,
     `                    queue ${storage.queueEndpoint}`,
     `                    table ${storage.tableEndpoint}`,
     '                    connection string: UseDevelopmentStorage=true (Azurite development account)',
-  ];
+  );
   if (stack.emulator) {
     // The emulator's key is the published development key, not a secret.
     lines.push(

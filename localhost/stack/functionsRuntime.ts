@@ -152,6 +152,11 @@ export function runtimeLaunch(
     // Development makes the host log to the console (function discovery, invocations, the app's own log lines).
     AZURE_FUNCTIONS_ENVIRONMENT: 'Development',
     ASPNETCORE_ENVIRONMENT: 'Development',
+    // The storage SDK logs every request (and every expected 404) and the options service dumps its settings:
+    // keep the console to what Core Tools shows (start-up, functions, invocations, the app's log lines).
+    'AzureFunctionsJobHost__logging__logLevel__Azure.Core': 'Error',
+    'AzureFunctionsJobHost__logging__logLevel__Microsoft.Azure.WebJobs.Hosting.OptionsLoggingService': 'Warning',
+    'Logging__LogLevel__Azure.Core': 'Error',
     ...options.env,
     AzureFunctionsWebHost__hostid: options.hostId,
   };
@@ -195,8 +200,11 @@ export async function waitForRuntime(
   while (Date.now() < deadline && !died) {
     try {
       const status = await fetch(`${url}/admin/host/status`, { headers, signal: AbortSignal.timeout(5_000) });
-      const state = status.ok ? ((await status.json()) as { state?: string }).state : `HTTP ${status.status}`;
+      const body = status.ok ? ((await status.json()) as { state?: string; errors?: string[] }) : {};
+      const state = status.ok ? body.state : `HTTP ${status.status}`;
       last = `state ${state}`;
+      // The host keeps retrying a broken app; its errors (a bad host.json, a function that fails to index) are final.
+      if (state === 'Error' && body.errors?.length) throw new RuntimeStartError(body.errors.join('; '));
       if (state === 'Running') {
         const res = await fetch(`${url}/admin/functions`, { headers, signal: AbortSignal.timeout(5_000) });
         if (res.ok) {
@@ -206,6 +214,7 @@ export async function waitForRuntime(
         }
       }
     } catch (error) {
+      if (error instanceof RuntimeStartError) throw error;
       last = (error as Error).message;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -215,6 +224,13 @@ export async function waitForRuntime(
       ? 'the Functions runtime exited while starting'
       : `the Functions runtime was not ready within ${timeoutMs} ms (${last})`,
   );
+}
+
+export class RuntimeStartError extends Error {
+  constructor(errors: string) {
+    super(`the Functions runtime could not start the app: ${errors}`);
+    this.name = 'RuntimeStartError';
+  }
 }
 
 function toRuntimeFunction(f: AdminFunction): RuntimeFunction {

@@ -3,7 +3,7 @@ import type { StackOptions, StackPorts } from './startStack';
 
 export const START_USAGE =
   'Usage: node dist/localhost/start.js [--data-dir DIR] [--blob-port N] [--queue-port N] [--table-port N] ' +
-  '[--emulator-port N] [--functions-port N] [--no-emulator]';
+  '[--emulator-port N] [--functions-port N] [--no-emulator] [--runtime local|functions] [--runtime-path PATH]';
 
 const PORT_FLAGS: Record<string, keyof StackPorts> = {
   'blob-port': 'blob',
@@ -21,6 +21,8 @@ const FLAGS = {
   'table-port': { type: 'string' },
   'emulator-port': { type: 'string' },
   'functions-port': { type: 'string' },
+  runtime: { type: 'string' },
+  'runtime-path': { type: 'string' },
 } as const;
 type Flag = keyof typeof FLAGS;
 
@@ -43,6 +45,11 @@ export function parseStartArgs(argv: string[]): StackOptions {
     if (flag.type === 'boolean') continue;
     if (!token.value) throw new Error(`${token.rawName} needs a value`);
     if (PORT_FLAGS[token.name]) portNumber(token.rawName, token.value);
+    if (token.name === 'runtime' && token.value !== 'local' && token.value !== 'functions') {
+      throw new Error(
+        `${token.rawName} must be 'local' (the local host) or 'functions' (the Azure Functions runtime), got '${token.value}'`,
+      );
+    }
   }
   const ports: Partial<StackPorts> = {};
   for (const [flag, key] of Object.entries(PORT_FLAGS)) {
@@ -52,6 +59,11 @@ export function parseStartArgs(argv: string[]): StackOptions {
   const options: StackOptions = { ports };
   if (typeof values['data-dir'] === 'string') options.dataDir = values['data-dir'];
   if (values['no-emulator'] === true) options.emulator = false;
+  if (values.runtime === 'functions') options.runtime = 'functions';
+  if (typeof values['runtime-path'] === 'string') {
+    options.runtime = 'functions';
+    options.runtimePath = values['runtime-path'];
+  }
   return options;
 }
 

@@ -4,6 +4,16 @@ import path from 'path';
 import { promisify } from 'util';
 import { spawnAzurite, type RunningAzurite } from './azurite';
 import { emulatorCli, forwardLines, spawnEmulator, type RunningEmulatorProcess } from './emulatorProcess';
+import {
+  hostIdFor,
+  LOCAL_RUNTIME_KEYS,
+  locateFunctionsRuntime,
+  runtimeLaunch,
+  waitForRuntime,
+  writeRuntimeKeys,
+  type FunctionsRuntime,
+  type RuntimeKeys,
+} from './functionsRuntime';
 import { ensurePortFree, freePort } from './ports';
 import { stopChild, waitForLine } from './processTree';
 import { spawnSupervised } from './spawnSupervised';
@@ -30,10 +40,19 @@ export interface StackOptions {
   emulator?: boolean;
   /** Where progress and child output go; default console.log. */
   log?: (line: string) => void;
+  /**
+   * Which Functions host serves the app: the local host (default) or the genuine Azure Functions runtime
+   * (Core Tools or the source-built runtime, see functionsRuntime.ts).
+   */
+  runtime?: 'local' | 'functions';
+  /** The runtime launcher to use (`func` or `func-host`), instead of looking for one. */
+  runtimePath?: string;
 }
 
 export interface RunningStack {
   functionsUrl: string;
+  /** The Functions host in use: the local host, or the genuine runtime and where it came from. */
+  runtime: { kind: 'local' } | (FunctionsRuntime & { keys: RuntimeKeys });
   storageConnectionString: string;
   azurite: RunningAzurite;
   emulator: RunningEmulatorProcess | undefined;
@@ -51,6 +70,7 @@ export const REPO_ROOT =
     ? path.resolve(LOCALHOST_DIR, '..', '..')
     : path.resolve(LOCALHOST_DIR, '..');
 const HOST_CLI = path.join(REPO_ROOT, 'dist', 'localhost', 'cli.js');
+const SUPERVISE_COMMAND = path.join(REPO_ROOT, 'dist', 'localhost', 'stack', 'superviseCommand.js');
 
 /** Asks the host which Event Grid functions the app has, so the emulator can deliver to them. */
 async function eventGridFunctions(appDir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
@@ -81,6 +101,19 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const appDir = path.resolve(options.appDir ?? REPO_ROOT);
   const dataDir = path.resolve(options.dataDir ?? path.join(REPO_ROOT, '.local'));
   const cli = options.emulator === false ? undefined : emulatorCli(REPO_ROOT);
+  let runtime: FunctionsRuntime | undefined;
+  if (options.runtime === 'functions') {
+    const found = locateFunctionsRuntime({
+      projectDir: REPO_ROOT,
+      ...(options.runtimePath ? { explicit: options.runtimePath } : {}),
+    });
+    if ('missing' in found) throw new Error(`cannot run on the Functions runtime: ${found.missing}`);
+    runtime = found;
+  }
+  // The genuine runtime checks keys: known local ones (LOCAL_FUNCTION_KEY names the function key).
+  const keys: RuntimeKeys | undefined = runtime
+    ? { ...LOCAL_RUNTIME_KEYS, ...(options.functionKey ? { function: options.functionKey } : {}) }
+    : undefined;
 
   await ensurePortFree(ports.blob, host, 'Azurite blob');
   await ensurePortFree(ports.queue, host, 'Azurite queue');
@@ -125,7 +158,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     if (options.functionKey) hostEnv.LOCAL_FUNCTION_KEY = options.functionKey;
     if (cli) {
       const functionsBase = `http://${host}:${ports.functions}`;
-      const code = options.functionKey ? `&code=${encodeURIComponent(options.functionKey)}` : '';
+      const eventGridKey = keys ? keys.eventGrid : options.functionKey;
+      const code = eventGridKey ? `&code=${encodeURIComponent(eventGridKey)}` : '';
       const webhooks = (await eventGridFunctions(appDir, hostEnv)).map(
         (name) => `${functionsBase}/runtime/webhooks/eventgrid?functionName=${name}${code}`,
       );
@@ -147,21 +181,39 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       log('ACS emulator not started (emulator/dist/cli.js is not built); the Functions host runs without it');
     }
 
-    const hostArgs = ['--app-dir', appDir, '--port', String(ports.functions), '--host', host];
-    functionsHost = spawnSupervised(HOST_CLI, hostArgs, hostEnv);
-    const listening = waitForLine(
-      functionsHost,
-      /Functions host listening on (http:\/\/\S+)/,
-      60_000,
-      'Functions host',
-    );
-    forwardLines(functionsHost, prefixed(log, '[functions]'));
-    const functionsUrl = (await listening)[1] as string;
+    let functionsUrl: string;
+    if (runtime && keys) {
+      const hostId = hostIdFor(appDir);
+      await writeRuntimeKeys(azurite.connectionString, hostId, keys);
+      const launch = runtimeLaunch(runtime, { appDir, host, port: ports.functions, env: hostEnv, hostId });
+      functionsHost = spawnSupervised(SUPERVISE_COMMAND, [launch.command, ...launch.args], launch.env, launch.cwd);
+      forwardLines(functionsHost, prefixed(log, '[functions]'));
+      functionsUrl = `http://${host}:${ports.functions}`;
+      const exited = new Promise((resolve) => functionsHost?.once('exit', resolve));
+      const functions = await waitForRuntime(functionsUrl, keys.master, 120_000, exited);
+      log(`[functions] Functions (${runtime.source}):`);
+      for (const fn of functions) {
+        const route = fn.url ? `${functionsUrl}${fn.url.replace(/^\w+:\/\/[^/]+/, '')}` : '';
+        log(`[functions]   ${fn.name}: ${fn.methods ? `[${fn.methods.join(',')}] ${route}` : fn.trigger}`);
+      }
+    } else {
+      const hostArgs = ['--app-dir', appDir, '--port', String(ports.functions), '--host', host];
+      functionsHost = spawnSupervised(HOST_CLI, hostArgs, hostEnv);
+      const listening = waitForLine(
+        functionsHost,
+        /Functions host listening on (http:\/\/\S+)/,
+        60_000,
+        'Functions host',
+      );
+      forwardLines(functionsHost, prefixed(log, '[functions]'));
+      functionsUrl = (await listening)[1] as string;
+    }
     watch(functionsHost, 'Functions host');
 
     let closed: Promise<void> | undefined;
     return {
       functionsUrl,
+      runtime: runtime && keys ? { ...runtime, keys } : { kind: 'local' },
       storageConnectionString: azurite.connectionString,
       azurite,
       emulator,

@@ -7,11 +7,16 @@ import os from 'os';
 import path from 'path';
 import { freePort, PortTakenError } from '../../../../localhost/stack/ports';
 import { startStack, type RunningStack } from '../../../../localhost/stack/startStack';
+import { testHostKind } from '../../../support/hostKind';
 import { readRecords, tempRecordFile } from '../../../support/hostProcess';
 import { descendants, eventually, exitCode, isAlive, REPO_ROOT, spawnNode } from '../../../support/processes';
 
-// npm start's orchestration, driven programmatically on free ports with a temporary data directory.
-describe('local stack (npm start): Azurite + ACS emulator + Functions host', () => {
+// npm start's orchestration, with the local host, or with the genuine Functions runtime in jest's `functions runtime`
+// project (`npm start -- --runtime functions`): the same tests for both.
+const runtime = testHostKind() === 'functions' ? 'functions' : 'local';
+
+// Driven programmatically on free ports with a temporary data directory.
+describe(`local stack (npm start): Azurite + ACS emulator + Functions host (${runtime})`, () => {
   let stack: RunningStack | undefined;
   let dataDir: string;
   const lines: string[] = [];
@@ -19,8 +24,8 @@ describe('local stack (npm start): Azurite + ACS emulator + Functions host', () 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
     const ports = { blob: 0, queue: 0, table: 0, emulator: 0, functions: 0 };
-    stack = await startStack({ appDir: REPO_ROOT, dataDir, ports, log: (line) => lines.push(line) });
-  });
+    stack = await startStack({ appDir: REPO_ROOT, dataDir, ports, runtime, log: (line) => lines.push(line) });
+  }, 120_000);
 
   afterAll(async () => {
     await stack?.close();
@@ -89,7 +94,12 @@ describe('local stack: a port already in use', () => {
 function spawnStart(dataDir: string, ports: Record<string, string> = {}): ReturnType<typeof spawnNode> {
   const flags = ['--blob-port', '--queue-port', '--table-port', '--emulator-port', '--functions-port'];
   const args = flags.flatMap((flag) => [flag, ports[flag] ?? '0']);
-  return spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), ['--data-dir', dataDir, ...args]);
+  return spawnNode(path.join(REPO_ROOT, 'dist', 'localhost', 'start.js'), [
+    '--data-dir',
+    dataDir,
+    ...(runtime === 'functions' ? ['--runtime', 'functions'] : []),
+    ...args,
+  ]);
 }
 
 describe('npm start (dist/localhost/start.js) as a process', () => {
@@ -97,7 +107,7 @@ describe('npm start (dist/localhost/start.js) as a process', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
     const start = spawnStart(dataDir);
     try {
-      await start.waitFor(/Press Ctrl-C to stop everything/, 60_000);
+      await start.waitFor(/Press Ctrl-C to stop everything/, 120_000);
       const out = start.output();
       const url = /Functions host\s+(http:\/\/\S+)/.exec(out)?.[1];
       expect(out).toMatch(/ACS emulator\s+https:\/\/127\.0\.0\.1:\d+/);
@@ -112,7 +122,7 @@ describe('npm start (dist/localhost/start.js) as a process', () => {
       await eventually(
         () => tree.filter(isAlive),
         (alive) => alive.length === 0,
-        5000,
+        runtime === 'functions' ? 15_000 : 5000,
         'children to exit',
       );
       expect(start.output()).toContain('Stopped.');
@@ -120,7 +130,7 @@ describe('npm start (dist/localhost/start.js) as a process', () => {
       await start.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
 
 describe('npm start killed without a chance to clean up', () => {
@@ -129,7 +139,7 @@ describe('npm start killed without a chance to clean up', () => {
     const start = spawnStart(dataDir);
     let tree: number[] = [];
     try {
-      await start.waitFor(/Press Ctrl-C to stop everything/, 60_000);
+      await start.waitFor(/Press Ctrl-C to stop everything/, 120_000);
       tree = descendants(start.child.pid as number);
       expect(tree.length).toBeGreaterThanOrEqual(3);
       start.child.kill('SIGKILL');
@@ -145,7 +155,7 @@ describe('npm start killed without a chance to clean up', () => {
       await start.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
 
 describe('npm start with a port already in use', () => {
@@ -177,17 +187,19 @@ describe('local stack: Event Grid wiring', () => {
       appDir: path.join(REPO_ROOT, 'test', 'fixtures', 'http-app'),
       dataDir,
       ports,
+      runtime,
       log: (line) => lines.push(line),
     }).finally(() => delete process.env.FIXTURE_OUT);
     try {
-      const webhook = `${stack.functionsUrl}/runtime/webhooks/eventgrid?functionName=onEvent`;
-      expect(lines).toContain(`  Event Grid events go to ${webhook}`);
+      const code = stack.runtime.kind === 'local' ? '' : `&code=${stack.runtime.keys.eventGrid}`;
+      const webhook = `${stack.functionsUrl}/runtime/webhooks/eventgrid?functionName=onEvent${code}`;
+      expect(lines).toContain(`  Event Grid events go to ${webhook.replace(/&code=.*/, '&code=***')}`);
       const cmdline = fs.readFileSync(`/proc/${stack.emulator?.child.pid}/cmdline`, 'utf8').split('\0');
       expect(cmdline).toEqual(expect.arrayContaining(['--event-webhook', webhook]));
       // The webhook answers as Event Grid expects.
       const res = await fetch(webhook, {
         method: 'POST',
-        headers: { 'aeg-event-type': 'SubscriptionValidation' },
+        headers: { 'aeg-event-type': 'SubscriptionValidation', 'content-type': 'application/json' },
         body: JSON.stringify([
           { id: '1', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', data: { validationCode: 'ok' } },
         ]),
@@ -216,5 +228,5 @@ describe('local stack: Event Grid wiring', () => {
       await stack.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
