@@ -151,11 +151,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       markFailed = reject;
     });
     ready.catch(() => undefined);
+    const http = compileHttpRoutes(app);
+    for (const { name, reason } of http.inError) sink('error', `The '${name}' function is in error: ${reason}`);
     server = createHttpServer({
       app,
       sink,
       routePrefix: settings.routePrefix,
-      routes: compileHttpRoutes(app),
+      routes: http.routes,
       functionKey: options.functionKey,
       // The one table of host-owned URL areas: the HTTP server knows them only through it.
       endpoints: [adminEndpoint(runNonHttp), eventGridWebhook(app, sink)],
@@ -169,7 +171,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       markFailed(err);
       throw err;
     });
-    const functions = [...app.registry.functions.values()].map((fn) => summarize(fn, url, settings.routePrefix));
+    const functions = [...app.registry.functions.values()]
+      .filter((fn) => !http.inError.some((e) => e.name === fn.metadata.name))
+      .map((fn) => summarize(fn, url, settings.routePrefix));
     for (const timer of timers) timer.start();
     for (const queue of queues) queue.start();
     let closing: Promise<void> | undefined;

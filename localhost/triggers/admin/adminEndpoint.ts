@@ -24,8 +24,9 @@ async function handleAdmin(runNonHttp: RunNonHttp, req: IncomingMessage, res: Se
     sendJson(res, 200, { state: 'Running' });
     return;
   }
+  // Errors are bare status codes, as the runtime's admin API answers them.
   if (area?.toLowerCase() !== 'functions' || name === undefined || extra !== undefined) {
-    sendJson(res, 404, { error: 'Not Found' });
+    sendEmpty(res, 404);
     return;
   }
   if (req.method !== 'POST') {
@@ -39,12 +40,12 @@ async function handleAdmin(runNonHttp: RunNonHttp, req: IncomingMessage, res: Se
     try {
       parsed = JSON.parse(raw);
     } catch {
-      sendJson(res, 400, { error: 'Bad Request', message: 'body must be JSON like {"input": "..."}' });
+      sendEmpty(res, 400);
       return;
     }
     const value = (parsed as { input?: unknown } | null)?.input;
     if (value !== undefined && typeof value !== 'string') {
-      sendJson(res, 400, { error: 'Bad Request', message: 'field "input" must be a string' });
+      sendEmpty(res, 400);
       return;
     }
     input = value ?? '';
@@ -53,7 +54,7 @@ async function handleAdmin(runNonHttp: RunNonHttp, req: IncomingMessage, res: Se
   if (started === 'http') {
     sendJson(res, 400, { error: 'Bad Request', message: `function "${name}" is HTTP-triggered; call its route` });
   } else if (!started) {
-    sendJson(res, 404, { error: 'Not Found', message: `no function named "${name}"` });
+    sendEmpty(res, 404);
   } else {
     sendEmpty(res, 202);
   }

@@ -4,7 +4,7 @@ import { triggerTypeOf, type LoadedApp } from '../../worker/loadApp';
 import type { LogSink } from '../../worker/log';
 import type { HostEndpoint } from '../http/hostEndpoint';
 import { readBody } from '../http/requestBody';
-import { sendEmpty, sendJson } from '../http/responses';
+import { sendEmpty, sendText } from '../http/responses';
 
 const VALIDATION_EVENT = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 
@@ -37,42 +37,45 @@ async function handleEventGrid(
     sendEmpty(res, 200, typeof origin === 'string' ? { 'webhook-allowed-origin': origin } : {});
     return;
   }
+  // Answers as the Event Grid extension does: bare 400s for a wrong method, a body that is not JSON, or a delivery
+  // without `aeg-event-type`; 404 with a text naming the function it cannot find.
   if (req.method !== 'POST') {
-    sendJson(res, 405, { error: 'Method Not Allowed' }, { allow: 'POST, OPTIONS' });
+    sendEmpty(res, 400);
     return;
   }
-  const name = url.searchParams.get('functionName');
-  if (!name) {
-    sendJson(res, 400, { error: 'Bad Request', message: 'query parameter "functionName" is required' });
-    return;
-  }
+  const name = url.searchParams.get('functionName') ?? '';
   const fn = app.registry.functions.get(name);
   if (!fn || triggerTypeOf(fn) !== 'eventgridtrigger') {
-    sendJson(res, 404, { error: 'Not Found', message: `no Event Grid function named "${name}"` });
+    sendText(res, 404, `cannot find function: '${name}'`);
     return;
   }
   let body: unknown;
   try {
     body = JSON.parse((await readBody(req)).toString('utf8'));
   } catch {
-    sendJson(res, 400, { error: 'Bad Request', message: 'body must be a JSON array of events' });
+    sendEmpty(res, 400);
     return;
   }
   const events = Array.isArray(body) ? body : [body];
-  if (!events.every(isRecord)) {
-    sendJson(res, 400, { error: 'Bad Request', message: 'every event must be a JSON object' });
-    return;
-  }
-  const kind = String(req.headers['aeg-event-type'] ?? 'Notification');
-  const validation = events.find((e) => e.eventType === VALIDATION_EVENT);
-  if (kind.toLowerCase() === 'subscriptionvalidation' || validation) {
-    const data = validation?.data;
+  const kind = String(req.headers['aeg-event-type'] ?? '').toLowerCase();
+  if (kind === 'subscriptionvalidation') {
+    const validation = events.find((e) => isRecord(e) && e.eventType === VALIDATION_EVENT);
+    const data = isRecord(validation) ? validation.data : undefined;
     const code = isRecord(data) ? data.validationCode : undefined;
     if (typeof code !== 'string') {
-      sendJson(res, 400, { error: 'Bad Request', message: 'SubscriptionValidation event needs data.validationCode' });
+      sendEmpty(res, 500);
       return;
     }
-    sendJson(res, 200, { validationResponse: code });
+    // The extension writes the JSON answer as text/plain.
+    sendText(res, 200, JSON.stringify({ validationResponse: code }));
+    return;
+  }
+  if (kind === 'unsubscribe') {
+    sendEmpty(res, 202);
+    return;
+  }
+  if (kind !== 'notification' || !events.every(isRecord)) {
+    sendEmpty(res, 400);
     return;
   }
   let failed = 0;
@@ -80,7 +83,7 @@ async function handleEventGrid(
     const result = await invoke(app, fn, { data: { json: JSON.stringify(event) } }, sink);
     if (!result.ok) failed++;
   }
-  // A failure makes Event Grid retry the delivery, as with the real extension.
-  if (failed > 0) sendJson(res, 500, { error: 'Internal Server Error', failed });
+  // A failure makes Event Grid retry the delivery; the extension's answer names only the function.
+  if (failed > 0) sendText(res, 500, `Exception while executing function: Functions.${name}`);
   else sendEmpty(res, 202);
 }

@@ -6,8 +6,17 @@ import { hasValidKey } from './functionKeys';
 import type { HttpFunction } from './functionRoutes';
 import { findEndpoint, type HostEndpoint } from './hostEndpoint';
 import { BodyTooLargeError, readBody } from './requestBody';
-import { sendJson, writeRpcHttp } from './responses';
-import { findRoutes, splitPath, type CompiledRoute } from './routeTemplates';
+import { runtimeQuery, runtimeUrl } from './requestUrl';
+import { sendEmpty, sendHtml, writeRpcHttp } from './responses';
+import { findRoute, splitPath, type CompiledRoute } from './routeTemplates';
+
+/** Kestrel's default limit on the request line (method, target, version), answered with 414 as the runtime does. */
+const MAX_REQUEST_LINE_BYTES = 8192;
+
+/** `GET /` answers a page, as the runtime's home page does (with the same title). */
+const HOME_PAGE =
+  '<!DOCTYPE html>\n<html>\n<head><title>Your Azure Function App is up and running.</title></head>\n' +
+  '<body><p>Your Azure Function App is up and running (local host).</p></body>\n</html>\n';
 
 // Hop-by-hop headers describe this connection, not the request the function sees.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te']);
@@ -37,7 +46,8 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
 
 function keyRequired(ctx: HttpHostContext, req: IncomingMessage, url: URL, res: ServerResponse): boolean {
   if (ctx.functionKey === undefined || hasValidKey(req, url, ctx.functionKey)) return false;
-  sendJson(res, 401, { error: 'Unauthorized', message: 'a valid key is required in x-functions-key or ?code=' });
+  // As the runtime: a bare 401, no body.
+  sendEmpty(res, 401);
   return true;
 }
 
@@ -50,20 +60,14 @@ async function handleRoute(
 ) {
   const prefix = ctx.routePrefix === '' ? [] : ctx.routePrefix.split('/');
   const head = segments.slice(0, prefix.length).map((s) => s.toLowerCase());
-  if (head.join('/') !== prefix.map((s) => s.toLowerCase()).join('/')) {
-    sendJson(res, 404, { error: 'Not Found' });
-    return;
-  }
-  const matches = findRoutes(ctx.routes, segments.slice(prefix.length));
-  if (matches.length === 0) {
-    sendJson(res, 404, { error: 'Not Found' });
-    return;
-  }
   const method = (req.method ?? 'GET').toUpperCase();
-  const match = matches.find((m) => m.route.value.methods.includes(method));
+  const match =
+    head.join('/') === prefix.map((s) => s.toLowerCase()).join('/')
+      ? findRoute(ctx.routes, segments.slice(prefix.length), method)
+      : undefined;
   if (!match) {
-    const allow = [...new Set(matches.flatMap((m) => m.route.value.methods))].join(', ');
-    sendJson(res, 405, { error: 'Method Not Allowed' }, { allow });
+    // No route, or none for this method: the runtime answers both with a bare 404 (no 405, no Allow).
+    sendEmpty(res, 404);
     return;
   }
   const target = match.route.value;
@@ -76,8 +80,9 @@ async function handleRoute(
       data: {
         http: {
           method,
-          url: url.toString(),
+          url: runtimeUrl(url, segments),
           headers: requestHeaders(req),
+          query: runtimeQuery(url),
           params: match.params,
           body: { bytes: body },
         },
@@ -86,27 +91,28 @@ async function handleRoute(
     ctx.sink,
   );
   if (!result.ok) {
-    // The error and stack are in the log under this invocation id; the client sees neither.
-    sendJson(res, 500, { error: 'Internal Server Error', invocationId: result.invocationId });
+    // The error and stack are in the log under this invocation id; the client gets a bare 500, as from the runtime.
+    sendEmpty(res, 500);
     return;
   }
   writeRpcHttp(res, result.response.returnValue?.http, method);
 }
 
 async function route(ctx: HttpHostContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-  const segments = splitPath(url.pathname);
-  if (!segments) {
-    sendJson(res, 400, { error: 'Bad Request', message: 'the URL path is not valid percent-encoding' });
+  const requestLine = Buffer.byteLength(`${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`);
+  if (requestLine > MAX_REQUEST_LINE_BYTES) {
+    sendEmpty(res, 414);
     return;
   }
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+  const segments = splitPath(url.pathname);
   const endpoint = findEndpoint(ctx.endpoints, segments);
   if (endpoint) {
     if (endpoint.requiresKey && keyRequired(ctx, req, url, res)) return;
     return endpoint.handle(req, res, url, segments);
   }
   if (segments.length === 0 && (req.method === 'GET' || req.method === 'HEAD')) {
-    sendJson(res, 200, { status: 'Your Functions host is up and running' });
+    sendHtml(res, 200, HOME_PAGE);
     return;
   }
   return handleRoute(ctx, req, res, url, segments);
@@ -118,11 +124,11 @@ export function createHttpServer(ctx: HttpHostContext): http.Server {
       .then(() => route(ctx, req, res))
       .catch((err: unknown) => {
         if (err instanceof BodyTooLargeError) {
-          if (!res.headersSent) sendJson(res, 413, { error: 'Payload Too Large', message: 'body exceeds 100 MB' });
+          if (!res.headersSent) sendEmpty(res, 413);
           return;
         }
         ctx.sink('error', `HTTP host error on ${req.method} ${req.url?.split('?')[0]}: ${describeError(err)}`);
-        if (!res.headersSent) sendJson(res, 500, { error: 'Internal Server Error' });
+        if (!res.headersSent) sendEmpty(res, 500);
         else res.destroy();
       });
     ctx.track(work);

@@ -1,13 +1,13 @@
-// ASP.NET-style route templates as Functions uses them: {id}, {id?}, {id:int}, {*rest}; case-insensitive,
-// literal segments beat parameters.
-// Hand-written on purpose: npm routers (path-to-regexp, find-my-way) speak other template syntaxes, with neither
-// ASP.NET's inline constraints nor its literal-before-parameter precedence.
+// ASP.NET-style route templates as Functions uses them: {id}, {id?}, {id:int}, {*rest}; case-insensitive.
+// The runtime puts them in one ASP.NET RouteCollection in function-name order and takes the first route whose
+// template, constraints and method all match: there is no literal-before-parameter precedence, and a wrong method
+// falls through to the next route (404 when none is left, never 405).
+// Hand-written on purpose: npm routers (path-to-regexp, find-my-way) speak other template syntaxes, without ASP.NET's
+// inline constraints.
 
 type Constraint = (value: string) => boolean;
 
 interface Segment {
-  /** 0 literal, 1 constrained parameter, 2 parameter, 3 optional parameter, 4 catch-all (lower wins). */
-  rank: number;
   regex: RegExp;
   names: string[];
   optional: boolean;
@@ -85,7 +85,6 @@ function compileSegment(text: string, template: string): Segment {
   let pattern = '';
   let optional = false;
   let catchAll = false;
-  let constrained = false;
   let last = 0;
   const tokens = /\{([^{}]+)\}/g;
   for (let m = tokens.exec(text); m; m = tokens.exec(text)) {
@@ -104,7 +103,6 @@ function compileSegment(text: string, template: string): Segment {
     if (!/^\w+$/.test(name)) throw new Error(`route '${template}': bad parameter '{${m[1]}}'`);
     names.push(name);
     if (specs.length > 0) {
-      constrained = true;
       constraints.set(
         name,
         specs.map((spec) => constraintOf(spec, template)),
@@ -114,8 +112,7 @@ function compileSegment(text: string, template: string): Segment {
   }
   pattern += escapeRegex(text.slice(last));
   if (/[{}]/.test(text.replace(/\{[^{}]+\}/g, ''))) throw new Error(`route '${template}': unbalanced braces`);
-  const rank = names.length === 0 ? 0 : catchAll ? 4 : optional ? 3 : constrained ? 1 : 2;
-  return { rank, regex: new RegExp(`^${pattern}$`, 'is'), names, optional, catchAll, constraints };
+  return { regex: new RegExp(`^${pattern}$`, 'is'), names, optional, catchAll, constraints };
 }
 
 export function compileRoute<T>(template: string, value: T): CompiledRoute<T> {
@@ -170,34 +167,34 @@ export function matchRoute<T>(route: CompiledRoute<T>, pathSegments: string[]): 
   return pathSegments.length === segments.length ? params : null;
 }
 
-function compareRoutes<T>(a: CompiledRoute<T>, b: CompiledRoute<T>): number {
-  const length = Math.max(a.segments.length, b.segments.length);
-  for (let i = 0; i < length; i++) {
-    const ra = a.segments[i]?.rank ?? -1;
-    const rb = b.segments[i]?.rank ?? -1;
-    if (ra !== rb) return ra - rb;
-  }
-  return b.segments.length - a.segments.length;
-}
-
-/** Every route matching the path, most specific first. */
-export function findRoutes<T>(routes: CompiledRoute<T>[], pathSegments: string[]): RouteMatch<T>[] {
-  const matches: RouteMatch<T>[] = [];
+/** The first route, in the given order, whose template matches the path and that accepts `method`. */
+export function findRoute<T extends { methods: readonly string[] }>(
+  routes: readonly CompiledRoute<T>[],
+  pathSegments: string[],
+  method: string,
+): RouteMatch<T> | undefined {
   for (const route of routes) {
+    if (!route.value.methods.includes(method)) continue;
     const params = matchRoute(route, pathSegments);
-    if (params) matches.push({ route, params });
+    if (params) return { route, params };
   }
-  return matches.sort((x, y) => compareRoutes(x.route, y.route));
+  return undefined;
 }
 
-/** Splits a raw URL path into decoded segments; null when the encoding is invalid. */
-export function splitPath(rawPath: string): string[] | null {
-  try {
-    return rawPath
-      .split('/')
-      .filter((p) => p !== '')
-      .map((p) => decodeURIComponent(p));
-  } catch {
-    return null;
-  }
+/**
+ * Splits a raw URL path into decoded segments, as ASP.NET decodes a path: every escape but `%2F`, which stays
+ * `%2F` (an encoded slash is not a separator, and route values keep it encoded); a segment whose escapes are not
+ * valid UTF-8 is kept as sent.
+ */
+export function splitPath(rawPath: string): string[] {
+  return rawPath
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => {
+      try {
+        return decodeURIComponent(p.replace(/%2F/gi, '%252F'));
+      } catch {
+        return p;
+      }
+    });
 }

@@ -1,4 +1,4 @@
-import { compileRoute, findRoutes, matchRoute, splitPath } from '../../../../../localhost/triggers/http/routeTemplates';
+import { compileRoute, findRoute, matchRoute, splitPath } from '../../../../../localhost/triggers/http/routeTemplates';
 
 const seg = (p: string): string[] => splitPath(p) ?? [];
 const match = (template: string, p: string): Record<string, string> | null =>
@@ -43,9 +43,9 @@ describe('route templates', () => {
     expect(match('report/{year}-{month}.csv', '/report/2026-01.csv')).toEqual({ year: '2026', month: '01' });
   });
 
-  it('decodes percent-encoding per segment and rejects bad encoding', () => {
-    expect(match('users/{name}', '/users/J%C3%BCrgen%2FX')).toEqual({ name: 'Jürgen/X' });
-    expect(splitPath('/bad/%E0%A4%A')).toBeNull();
+  it('decodes percent-encoding per segment (an encoded slash stays encoded), keeping bad escapes as sent', () => {
+    expect(match('users/{name}', '/users/J%C3%BCrgen%2FX')).toEqual({ name: 'Jürgen%2FX' });
+    expect(splitPath('/bad/%E0%A4%A')).toEqual(['bad', '%E0%A4%A']);
   });
 
   it('rejects malformed templates', () => {
@@ -53,21 +53,23 @@ describe('route templates', () => {
     expect(() => compileRoute('a/{id}/{id}', 0)).toThrow("parameter 'id' appears twice");
   });
 
-  it('ranks literal segments before constrained, plain, optional and catch-all parameters', () => {
+  it('takes the first route in order whose template and method match, as the runtime does (no precedence)', () => {
+    const route = (template: string, name: string, methods = ['GET']) => compileRoute(template, { name, methods });
     const routes = [
-      compileRoute('items/{*rest}', 'catchAll'),
-      compileRoute('items/{id?}', 'optional'),
-      compileRoute('items/{id}', 'plain'),
-      compileRoute('items/{id:int}', 'int'),
-      compileRoute('items/new', 'literal'),
+      route('items/{id:int}', 'int', ['GET', 'DELETE']),
+      route('items/{slug}', 'slug'),
+      route('items/new', 'literal'),
+      route('items/{*rest}', 'catchAll', ['POST']),
     ];
-    expect(findRoutes(routes, seg('/items/new')).map((m) => m.route.value)).toEqual([
-      'literal',
-      'plain',
-      'optional',
-      'catchAll',
-    ]);
-    expect(findRoutes(routes, seg('/items/7'))[0]?.route.value).toBe('int');
-    expect(findRoutes(routes, seg('/items'))[0]?.route.value).toBe('optional');
+    const found = (path: string, method = 'GET') => findRoute(routes, seg(path), method)?.route.value.name;
+    expect(found('/items/new')).toBe('slug');
+    expect(found('/items/7')).toBe('int');
+    expect(found('/items/7', 'DELETE')).toBe('int');
+    expect(found('/items/7', 'POST')).toBe('catchAll');
+    expect(found('/items/7', 'PUT')).toBeUndefined();
+  });
+
+  it('keeps an encoded slash encoded in segments and route values', () => {
+    expect(splitPath('/s/a%20b%2Fc%25d%3F')).toEqual(['s', 'a b%2Fc%d?']);
   });
 });
