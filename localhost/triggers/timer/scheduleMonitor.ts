@@ -8,6 +8,16 @@ export interface ScheduleStatus {
 }
 
 /**
+ * A time as the runtime's JSON writes it (.NET's round-trip format without trailing zeros in the fraction):
+ * `2026-12-05T09:00:00Z`, `2026-12-05T09:00:00.12Z`. Stored and handed to the function in this form.
+ */
+export function dotNetTime(at: Date | string): string {
+  const date = typeof at === 'string' ? new Date(at) : at;
+  if (Number.isNaN(date.getTime())) return String(at);
+  return date.toISOString().replace(/\.?0*Z$/, 'Z');
+}
+
+/**
  * Keeps each timer's schedule status where the Functions runtime does (blob
  * `azure-webjobs-hosts/timers/{hostId}/Host.Functions.{name}/status`), so a host restart can tell that an
  * occurrence was missed and run it once with isPastDue.
@@ -36,7 +46,11 @@ export class ScheduleMonitor {
       const buffer = await this.blob(functionName).downloadToBuffer();
       const parsed = JSON.parse(buffer.toString('utf8')) as Partial<ScheduleStatus>;
       if (typeof parsed.Next !== 'string' || Number.isNaN(Date.parse(parsed.Next))) return undefined;
-      return { Last: String(parsed.Last ?? ''), Next: parsed.Next, LastUpdated: String(parsed.LastUpdated ?? '') };
+      return {
+        Last: dotNetTime(String(parsed.Last ?? '')),
+        Next: dotNetTime(parsed.Next),
+        LastUpdated: dotNetTime(String(parsed.LastUpdated ?? '')),
+      };
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;

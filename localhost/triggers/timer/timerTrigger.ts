@@ -4,7 +4,7 @@ import { invoke } from '../../worker/invoke';
 import { functionsWithTrigger, triggerOf, type LoadedApp } from '../../worker/loadApp';
 import type { LogSink } from '../../worker/log';
 import { retryPolicyOf } from './retryPolicy';
-import type { ScheduleMonitor, ScheduleStatus } from './scheduleMonitor';
+import { dotNetTime, type ScheduleMonitor, type ScheduleStatus } from './scheduleMonitor';
 import { resolveSettingRefs } from '../../worker/settings';
 
 // A tick this much later than scheduled counts as past due.
@@ -93,9 +93,9 @@ export class TimerRunner {
       } else {
         const next = this.info.schedule.nextRun(now);
         this.status = {
-          Last: '0001-01-01T00:00:00.000Z',
-          Next: (next ?? now).toISOString(),
-          LastUpdated: now.toISOString(),
+          Last: '0001-01-01T00:00:00Z',
+          Next: dotNetTime(next ?? now),
+          LastUpdated: dotNetTime(now),
         };
         await monitor.write(this.info.name, this.status);
       }
@@ -192,7 +192,7 @@ export class TimerRunner {
     if (!this.monitor) return;
     const now = new Date();
     const next = this.info.schedule.nextRun(now) ?? now;
-    this.status = { Last: scheduled.toISOString(), Next: next.toISOString(), LastUpdated: now.toISOString() };
+    this.status = { Last: dotNetTime(scheduled), Next: dotNetTime(next), LastUpdated: dotNetTime(now) };
     try {
       await this.monitor.write(this.info.name, this.status);
     } catch (err) {
