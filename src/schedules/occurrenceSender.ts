@@ -9,15 +9,17 @@
  *    records it instead of sending again.
  * 4. The message id is recorded, the next occurrence indexed, then the claim cleared, in one ETag write.
  *
- * Sends are paced per thread below the ACS limits; whatever cannot go now (pacing, 429, transient errors) goes
- * back on the queue with a delay, its index row held back as long. Permanent errors (thread deleted, service user
- * removed, message refused) mark the schedule failed with the reason.
+ * Sends are paced per thread below the ACS limits; whatever cannot go now (pacing, 429, transient ACS or storage
+ * errors) goes back on the queue with a delay, its index row held back as long. Permanent ACS errors (thread
+ * deleted, service user removed, message refused) mark the schedule failed with the reason. Anything else (a bug,
+ * storage refusing the app) is not retried as transient: the batch throws it once its other occurrences are done,
+ * for the queue to log and deliver again.
  */
 import type { ChatMessageInfo, ChatPort } from '../acs/chatPort';
-import type { AcsFailure } from '../acs/acsErrors';
-import { toAcsFailure } from '../acs/acsErrors';
+import { AcsFailure } from '../acs/acsErrors';
 import { backoffDelay } from '../acs/retry';
 import type { JsonQueue } from '../storage/jsonQueue';
+import { describeStorageFailure, storageFailureOf } from '../storage/storageErrors';
 import type { DueIndex } from './dueIndex';
 import { SCHEDULE_LIMITS, SCHEDULE_METADATA_KEYS } from './limits';
 import { fieldsOf, isPending, wasSent, type NewSchedule, type Schedule, type ScheduleFailure } from './schedule';
@@ -126,16 +128,23 @@ export class OccurrenceSender {
       .filter((i) => !seen.has(`${i.scheduleId}|${i.occurrence}`) && seen.add(`${i.scheduleId}|${i.occurrence}`))
       .sort((a, b) => a.occurrence.localeCompare(b.occurrence));
     const deferrals: { item: SendItem; delayMs: number; reason: string }[] = [];
+    const unexpected: unknown[] = [];
     let throttledFor: number | undefined;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length) {
         const item = items[next++] as SendItem;
         // After a 429 the thread's remaining occurrences all wait for the service's Retry-After.
-        const result: ItemResult =
-          throttledFor !== undefined
-            ? { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' }
-            : await this.sendOne(batch.threadId, item);
+        let result: ItemResult;
+        try {
+          result =
+            throttledFor !== undefined
+              ? { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' }
+              : await this.sendOne(batch.threadId, item);
+        } catch (error) {
+          unexpected.push(error);
+          continue;
+        }
         if (result.kind === 'defer') {
           if (result.throttled) throttledFor = Math.max(throttledFor ?? 0, result.delayMs);
           deferrals.push({ item, delayMs: result.delayMs, reason: result.reason });
@@ -151,6 +160,11 @@ export class OccurrenceSender {
     };
     await Promise.all(Array.from({ length: Math.min(this.policy.concurrency, items.length) }, worker));
     await this.requeue(batch.threadId, deferrals);
+    // Left to the queue: it logs the error and delivers the batch again (what is done by then is not redone).
+    if (unexpected.length === 1) throw unexpected[0];
+    if (unexpected.length > 1) {
+      throw new AggregateError(unexpected, `${unexpected.length} occurrences in ${batch.threadId} failed unexpectedly`);
+    }
     return report;
   }
 
@@ -184,9 +198,15 @@ export class OccurrenceSender {
     try {
       return await this.trySendOne(threadId, item);
     } catch (error) {
-      // Storage or ACS trouble outside the send itself: try the occurrence again later.
-      const failure = toAcsFailure(error);
-      return { kind: 'defer', delayMs: this.retryDelay(item, failure), reason: failure.message };
+      // ACS or transient storage trouble outside the send itself: try the occurrence again later.
+      if (error instanceof AcsFailure) {
+        return { kind: 'defer', delayMs: this.retryDelay(item, error), reason: error.message };
+      }
+      const storage = storageFailureOf(error);
+      if (storage?.transient) {
+        return { kind: 'defer', delayMs: this.retryDelay(item), reason: describeStorageFailure(storage) };
+      }
+      throw error;
     }
   }
 
@@ -259,7 +279,9 @@ export class OccurrenceSender {
           { abortSignal: AbortSignal.timeout(this.policy.sendTimeoutMs) },
         ));
       } catch (error) {
-        return this.afterFailedSend(threadId, claimed, item, toAcsFailure(error));
+        // A bug is no ACS failure: it is thrown, the claim left for a later attempt to resolve (look, then send).
+        if (!(error instanceof AcsFailure)) throw error;
+        return this.afterFailedSend(threadId, claimed, item, error);
       }
       const sentAt = new Date(this.now()).toISOString();
       await this.record(claimed, item.occurrence, messageId, sentAt);
@@ -308,7 +330,7 @@ export class OccurrenceSender {
     return { kind: 'failed' };
   }
 
-  private retryDelay(item: SendItem, failure: AcsFailure): number {
+  private retryDelay(item: SendItem, failure?: AcsFailure): number {
     const delay = backoffDelay(item.attempt + 1, failure, {
       baseDelayMs: 2_000,
       maxDelayMs: this.policy.maxRetryDelayMs,

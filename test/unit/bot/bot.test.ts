@@ -62,6 +62,10 @@ function setup() {
   const schedules = new MemorySchedules();
   const zones = new Map<string, string>();
   const archived: string[] = [];
+  const settings = {
+    timeZone: async (t: string) => zones.get(t),
+    setTimeZone: async (t: string, z: string) => void zones.set(t, z),
+  };
   const bot = new Bot({
     chat,
     schedules,
@@ -71,7 +75,7 @@ function setup() {
         { outcome: 'succeeded', newMessages: 42, changes: 3, records: 45, parts: 1 }
       ),
     },
-    settings: { timeZone: async (t) => zones.get(t), setTimeZone: async (t, z) => void zones.set(t, z) },
+    settings,
     claims: new MemoryClaims(),
     displayName: 'Chat Bot',
     now: () => new Date('2026-12-01T10:00:00Z'),
@@ -86,7 +90,7 @@ function setup() {
     postedAt: '2026-12-01T10:00:00Z',
   });
   const replies = () => chat.thread(threadId).messages.map((m) => m.content.message);
-  return { chat, bot, job, replies, schedules, threadId, zones, archived };
+  return { chat, bot, job, replies, schedules, settings, threadId, zones, archived };
 }
 
 describe('Bot', () => {
@@ -181,6 +185,32 @@ describe('Bot', () => {
     chat.updateTopic = update;
     await bot.run(j);
     expect(chat.thread(threadId).messages.map((m) => m.content.message)).toEqual(['Topic changed to "New".']);
+  });
+
+  it('does not read a storage 403 as ACS refusing the service user: it fails the run, for the queue to log', async () => {
+    const { bot, job, chat, threadId, zones, settings } = setup();
+    const storage403 = Object.assign(new Error('This request is not authorized to perform this operation.'), {
+      name: 'RestError',
+      statusCode: 403,
+      code: 'AuthorizationFailure',
+    });
+    const j = job('/timezone Europe/Paris');
+    settings.setTimeZone = async () => {
+      throw storage403;
+    };
+    await expect(bot.run(j)).rejects.toBe(storage403);
+    expect(chat.thread(threadId).messages).toEqual([]); // no "I may not do that in this thread."
+    expect(zones.size).toBe(0);
+  });
+
+  it('does not answer a bug (a TypeError) as an ACS refusal, nor swallow it', async () => {
+    const { bot, job, chat, threadId } = setup();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'topic')");
+    chat.updateTopic = async () => {
+      throw bug;
+    };
+    await expect(bot.run(job('/topic New'))).rejects.toBe(bug);
+    expect(chat.thread(threadId).messages).toEqual([]);
   });
 });
 
