@@ -7,11 +7,12 @@
 import { AcsFailure } from '../acs/acsErrors';
 import type { ChatPort } from '../acs/chatPort';
 import { validateNcrontab } from '../cron/ncrontab';
+import { isValidTimeZone } from '../cron/timeZone';
 import { DomainError } from '../domainErrors';
 import type { IdempotencyStore } from '../idempotency/idempotencyStore';
 import { sendOnce } from '../messages/sendOnce';
 import { COMMANDS, helpText, parseCommand, type ParsedCommand } from './commands';
-import { isTimeZone, parseWhen } from './when';
+import { parseWhen } from './when';
 
 /** Metadata on every bot reply: marks it as the bot's (no loops) and threads it to the command. */
 export const BOT_METADATA_KEY = 'bot';
@@ -212,7 +213,7 @@ export class Bot {
         const name = command.args.split(/\s+/)[0] ?? '';
         if (!name)
           return `Time zone: ${(await this.deps.settings.timeZone(threadId)) ?? 'UTC'}. Usage: ${COMMANDS.timezone.usage}`;
-        if (!isTimeZone(name))
+        if (!isValidTimeZone(name))
           return `Could not set the time zone: "${name}" is not an IANA time zone name, e.g. Europe/Paris.`;
         await this.deps.settings.setTimeZone(threadId, name);
         return `Time zone set to ${name}.`;

@@ -1,6 +1,7 @@
 import { AcsFailure } from '../../../src/acs/acsErrors';
 import { Bot, type BotSchedule, type BotSchedules, type CommandJob } from '../../../src/bot/bot';
 import { handleChatEvent, type ChatEventDeps } from '../../../src/bot/chatEvents';
+import { isValidTimeZone } from '../../../src/cron/timeZone';
 import { DomainError } from '../../../src/domainErrors';
 import type { Claim, IdempotencyStore } from '../../../src/idempotency/idempotencyStore';
 import { FakeChat, SERVICE_USER, userId } from '../../support/fakeChat';
@@ -131,6 +132,16 @@ describe('Bot', () => {
     expect(replies()[2]).toMatch(/not an IANA time zone name/);
     expect(replies()[1]).toBe('Time zone set to Europe/Paris.');
     expect([...schedules.byKey.values()][0]).toMatchObject({ sendAt: '2026-12-02T09:30:00', timeZone: 'Europe/Paris' });
+  });
+
+  it('/timezone accepts exactly the names schedules accept (one rule, src/cron/timeZone.ts)', async () => {
+    const names = ['Europe/Paris', 'America/Argentina/Buenos_Aires', 'UTC', 'Etc/GMT+5', 'Mars/Olympus', '+02:00'];
+    for (const name of names) {
+      const { bot, job, replies } = setup();
+      await bot.run(job(`/timezone ${name}`));
+      const accepted = replies()[0] === `Time zone set to ${name}.`;
+      expect({ name, accepted }).toEqual({ name, accepted: isValidTimeZone(name) });
+    }
   });
 
   it('/every takes six fields when they parse, else five, and reports the service refusing', async () => {
