@@ -233,8 +233,9 @@ export class OccurrenceSender {
       if (error instanceof AcsFailure) {
         return { kind: 'defer', delayMs: this.retryDelay(item, error), reason: error.message };
       }
-      if (error instanceof ScheduleBusy)
+      if (error instanceof ScheduleBusy) {
         return { kind: 'defer', delayMs: this.retryDelay(item), reason: error.message };
+      }
       const storage = storageFailureOf(error);
       if (storage?.transient) {
         return { kind: 'defer', delayMs: this.retryDelay(item), reason: describeStorageFailure(storage) };
