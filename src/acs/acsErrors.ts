@@ -1,8 +1,11 @@
 /**
- * ACS failures, classified by what the caller should do about them.
+ * ACS failures, classified first by where an error came from, then by what the caller should do about it.
  *
- * The real chat service's error bodies (`{"CommunicationError":{"Code":…}}`) do not fill `RestError.code`, so the
- * classification goes by HTTP status and network error code, never by the SDK's `code` property.
+ * Only what an ACS SDK call threw becomes an AcsFailure, at the boundary (the ChatPort, the identity calls): a bug
+ * in our code (a TypeError) or a storage error raised inside the call stays what it is, so it is neither retried as
+ * a transient ACS failure nor reported in ACS's words. The real chat service's error bodies
+ * (`{"CommunicationError":{"Code":…}}`) do not fill `RestError.code`, so ACS errors are classified by HTTP status
+ * and network error code, never by the SDK's `code` property.
  */
 
 export type AcsFailureKind =
@@ -60,20 +63,29 @@ interface RestErrorLike {
   code?: string;
   name?: string;
   message?: string;
+  /** The request a RestError is about (core-rest-pipeline keeps it, not enumerable). */
+  request?: { url?: string };
   response?: { headers?: { get(name: string): string | undefined } };
 }
 
-/** Maps anything an ACS SDK call threw to an AcsFailure; leaves AcsFailures as they are. */
-export function toAcsFailure(error: unknown): AcsFailure {
+/**
+ * The AcsFailure for what an ACS SDK call threw; AcsFailures as they are; undefined for anything that did not come
+ * from ACS (a bug, a storage error), which the caller rethrows unchanged. `acsEndpoint`, when given, is the ACS
+ * resource the call went to: a RestError about a request to another host (the chat SDK's token refresher reads the
+ * service user's id from a table) is not ACS's.
+ */
+export function acsFailureOf(error: unknown, acsEndpoint?: string): AcsFailure | undefined {
   if (error instanceof AcsFailure) return error;
-  const e = (error ?? {}) as RestErrorLike;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as RestErrorLike;
+  const networkError = typeof e.code === 'string' && TRANSIENT_NETWORK_CODES.has(e.code);
+  if (e.name === 'AbortError') return new AcsFailure('transient', 'The ACS call was abandoned (timeout)');
+  if (e.name !== 'RestError' && !networkError) return undefined;
+  if (acsEndpoint && e.request?.url && originOf(e.request.url) !== originOf(acsEndpoint)) return undefined;
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   const reason = serviceMessage(e);
   if (status === undefined) {
-    if (e.name === 'AbortError' || (e.code && TRANSIENT_NETWORK_CODES.has(e.code)) || e.name === 'RestError') {
-      return new AcsFailure('transient', `ACS could not be reached (${e.code ?? e.name ?? 'network error'})`);
-    }
-    return new AcsFailure('transient', `ACS call failed: ${reason}`);
+    return new AcsFailure('transient', `ACS could not be reached (${e.code ?? 'network error'})`);
   }
   const retryAfterMs = retryAfterOf(e);
   if (status === 429) return new AcsFailure('throttled', `ACS throttled the call${hint(reason)}`, status, retryAfterMs);
@@ -84,6 +96,19 @@ export function toAcsFailure(error: unknown): AcsFailure {
   if (status === 403) return new AcsFailure('forbidden', `ACS answered 403${hint(reason)}`, status);
   if (status === 401) return new AcsFailure('unauthorized', 'ACS refused the app’s credentials (401)', status);
   return new AcsFailure('invalid', `ACS answered ${status}${hint(reason)}`, status);
+}
+
+/** What an ACS SDK call threw, as the caller should see it: an AcsFailure when it came from ACS, else unchanged. */
+export function asAcsError(error: unknown, acsEndpoint?: string): unknown {
+  return acsFailureOf(error, acsEndpoint) ?? error;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function hint(reason: string): string {

@@ -2,8 +2,7 @@
  * Retrying ACS calls: exponential backoff with full jitter, the service's Retry-After honoured, all within a time
  * budget. What is still failing when the budget runs out is the caller's to park (a queue, a later tick).
  */
-import type { AcsFailure } from './acsErrors';
-import { toAcsFailure } from './acsErrors';
+import { AcsFailure } from './acsErrors';
 
 export interface RetryPolicy {
   /** Give up once the next wait would end after this much time since the first try. */
@@ -32,8 +31,9 @@ export function backoffDelay(
 }
 
 /**
- * Calls `fn` until it succeeds, fails for good, or the budget runs out; throws the last AcsFailure then.
- * `attempts` counts the calls made, for callers that report it.
+ * Calls `fn` (ChatPort calls) until it succeeds, fails for good, or the budget runs out; throws the last AcsFailure
+ * then. Only throttled and transient AcsFailures are retried: anything else, a bug or a storage error included, is
+ * thrown at once, as it is. `attempts` counts the calls made, for callers that report it.
  */
 export async function withRetry<T>(
   fn: () => Promise<T>,
@@ -48,10 +48,9 @@ export async function withRetry<T>(
     try {
       return await fn();
     } catch (error) {
-      const failure = toAcsFailure(error);
-      if (!failure.retriable) throw failure;
-      const delay = backoffDelay(attempt, failure, policy);
-      if (now() - started + delay > policy.budgetMs) throw failure;
+      if (!(error instanceof AcsFailure) || !error.retriable) throw error;
+      const delay = backoffDelay(attempt, error, policy);
+      if (now() - started + delay > policy.budgetMs) throw error;
       await wait(delay);
     }
   }

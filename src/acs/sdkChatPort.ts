@@ -5,7 +5,7 @@
 import type { ChatClient, ChatMessage, ChatParticipant, ChatThreadClient, ChatError } from '@azure/communication-chat';
 import type { CommunicationIdentifierKind } from '@azure/communication-common';
 import type { ServiceIdentity } from './serviceIdentity';
-import { toAcsFailure, type ParticipantRejection } from './acsErrors';
+import { asAcsError, type ParticipantRejection } from './acsErrors';
 import type {
   ChatMessageInfo,
   ChatPort,
@@ -26,7 +26,7 @@ export async function createChatPort(endpoint: string, identity: ServiceIdentity
     refreshProactively: true,
   });
   const client = new ChatClient(endpoint, credential, { retryOptions: { maxRetries: 0 } });
-  return new SdkChatPort(client, identity);
+  return new SdkChatPort(client, identity, endpoint);
 }
 
 class SdkChatPort implements ChatPort {
@@ -35,6 +35,7 @@ class SdkChatPort implements ChatPort {
   constructor(
     private readonly client: ChatClient,
     private readonly identity: ServiceIdentity,
+    private readonly endpoint: string,
   ) {}
 
   serviceUserId(): Promise<string> {
@@ -42,7 +43,7 @@ class SdkChatPort implements ChatPort {
   }
 
   async createThread(request: Parameters<ChatPort['createThread']>[0]) {
-    return call(async () => {
+    return this.call(async () => {
       const result = await this.client.createChatThread(
         { topic: request.topic },
         {
@@ -58,7 +59,7 @@ class SdkChatPort implements ChatPort {
   }
 
   getThread(threadId: string): Promise<ThreadInfo> {
-    return call(async () => {
+    return this.call(async () => {
       const p = await this.thread(threadId).getProperties();
       return {
         id: p.id,
@@ -72,11 +73,11 @@ class SdkChatPort implements ChatPort {
   }
 
   deleteThread(threadId: string): Promise<void> {
-    return call(() => this.client.deleteChatThread(threadId));
+    return this.call(() => this.client.deleteChatThread(threadId));
   }
 
   updateTopic(threadId: string, topic: string): Promise<void> {
-    return call(() => this.thread(threadId).updateTopic(topic));
+    return this.call(() => this.thread(threadId).updateTopic(topic));
   }
 
   async *listThreads(options: { startTime?: Date; pageSize?: number } = {}): AsyncIterable<ThreadSummary> {
@@ -84,7 +85,7 @@ class SdkChatPort implements ChatPort {
     const pages = this.client
       .listChatThreads({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
       .byPage();
-    for await (const page of iterate(pages)) {
+    for await (const page of this.iterate(pages)) {
       for (const t of page) {
         yield {
           id: t.id,
@@ -97,21 +98,21 @@ class SdkChatPort implements ChatPort {
   }
 
   addParticipants(threadId: string, participants: ParticipantSpec[]) {
-    return call(async () => {
+    return this.call(async () => {
       const result = await this.thread(threadId).addParticipants({ participants: participants.map(toSdkParticipant) });
       return { rejected: rejections(result.invalidParticipants) };
     });
   }
 
   removeParticipant(threadId: string, userId: string): Promise<void> {
-    return call(() => this.thread(threadId).removeParticipant({ communicationUserId: userId }));
+    return this.call(() => this.thread(threadId).removeParticipant({ communicationUserId: userId }));
   }
 
   async *listParticipants(threadId: string, options: { pageSize?: number } = {}): AsyncIterable<ParticipantInfo> {
     const pages = this.thread(threadId)
       .listParticipants({ maxPageSize: options.pageSize ?? 200 })
       .byPage();
-    for await (const page of iterate(pages)) for (const p of page) yield toParticipantInfo(p);
+    for await (const page of this.iterate(pages)) for (const p of page) yield toParticipantInfo(p);
   }
 
   sendMessage(
@@ -119,7 +120,7 @@ class SdkChatPort implements ChatPort {
     message: Parameters<ChatPort['sendMessage']>[1],
     options: Parameters<ChatPort['sendMessage']>[2] = {},
   ) {
-    return call(async () => {
+    return this.call(async () => {
       const result = await this.thread(threadId).sendMessage(
         { content: message.content },
         {
@@ -134,7 +135,7 @@ class SdkChatPort implements ChatPort {
   }
 
   getMessage(threadId: string, messageId: string): Promise<ChatMessageInfo> {
-    return call(async () => toMessageInfo(await this.thread(threadId).getMessage(messageId)));
+    return this.call(async () => toMessageInfo(await this.thread(threadId).getMessage(messageId)));
   }
 
   async *listMessages(
@@ -144,14 +145,14 @@ class SdkChatPort implements ChatPort {
     const pages = this.thread(threadId)
       .listMessages({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
       .byPage();
-    for await (const page of iterate(pages)) for (const m of page) yield toMessageInfo(m);
+    for await (const page of this.iterate(pages)) for (const m of page) yield toMessageInfo(m);
   }
 
   listMessagesPage(
     threadId: string,
     options: { startTime?: Date; pageSize?: number; continuationToken?: string } = {},
   ): Promise<MessagePage> {
-    return call(async () => {
+    return this.call(async () => {
       // The SDK's page iterator writes the next page's link into the settings object it is given.
       const settings: { continuationToken?: string } = optional('continuationToken', options.continuationToken);
       const pages = this.thread(threadId)
@@ -166,6 +167,27 @@ class SdkChatPort implements ChatPort {
     });
   }
 
+  /**
+   * Runs one SDK call; what ACS answered becomes an AcsFailure. Anything else is rethrown as it is: a bug in the
+   * mapping code, or a storage error from the token refresher (it reads the service user's id from a table).
+   */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw asAcsError(error, this.endpoint);
+    }
+  }
+
+  /** Pages of an SDK iterator, with each page's failure mapped like any other call. */
+  private async *iterate<T>(pages: AsyncIterableIterator<T[]>): AsyncIterable<T[]> {
+    for (;;) {
+      const next = await this.call(() => pages.next());
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+
   private thread(threadId: string): ChatThreadClient {
     let client = this.threads.get(threadId);
     if (!client) {
@@ -175,24 +197,6 @@ class SdkChatPort implements ChatPort {
       this.threads.set(threadId, client);
     }
     return client;
-  }
-}
-
-/** Runs one SDK call and turns whatever it throws into an AcsFailure. */
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toAcsFailure(error);
-  }
-}
-
-/** Pages of an SDK iterator, with each page's failure mapped like any other call. */
-async function* iterate<T>(pages: AsyncIterableIterator<T[]>): AsyncIterable<T[]> {
-  for (;;) {
-    const next = await call(() => pages.next());
-    if (next.done) return;
-    yield next.value;
   }
 }
 

@@ -3,6 +3,7 @@
  * app owns one ACS user: created once, its id stored, and its token reissued before it expires.
  */
 import type { CommunicationUserIdentifier } from '@azure/communication-common';
+import { asAcsError } from './acsErrors';
 
 /** The part of the ACS identity client this needs (the SDK's CommunicationIdentityClient satisfies it). */
 export interface IdentityApi {
@@ -85,7 +86,7 @@ export class ServiceIdentity {
   private async resolveUserId(): Promise<string> {
     const stored = await this.store.read();
     if (stored) return stored;
-    const created = await this.identity.createUser();
+    const created = await this.identity.createUser().catch(rethrowAsAcs);
     const winner = await this.store.claim(created.communicationUserId);
     if (winner !== created.communicationUserId) {
       // Another instance stored its user first: ours is not needed; removing it keeps the resource tidy.
@@ -96,9 +97,14 @@ export class ServiceIdentity {
 
   private async issueToken(): Promise<AccessToken> {
     const communicationUserId = await this.userId();
-    const { token, expiresOn } = await this.identity.getToken({ communicationUserId }, ['chat'], {
-      tokenExpiresInMinutes: this.lifetimeMinutes,
-    });
+    const { token, expiresOn } = await this.identity
+      .getToken({ communicationUserId }, ['chat'], { tokenExpiresInMinutes: this.lifetimeMinutes })
+      .catch(rethrowAsAcs);
     return { token, expiresOn };
   }
+}
+
+/** Identity calls fail as AcsFailures, like chat calls; the store's (storage) errors stay as they are. */
+function rethrowAsAcs(error: unknown): never {
+  throw asAcsError(error);
 }

@@ -4,15 +4,15 @@
  * claimed by its message id, its side effects are keyed by it, and the reply carries `replyTo` so a retry finds
  * it instead of posting a second one.
  */
-import type { AcsFailure } from '../acs/acsErrors';
-import { toAcsFailure } from '../acs/acsErrors';
+import { AcsFailure } from '../acs/acsErrors';
 import type { ChatPort } from '../acs/chatPort';
 import { validateNcrontab } from '../cron/ncrontab';
+import { isValidTimeZone } from '../cron/timeZone';
 import { DomainError } from '../domainErrors';
 import type { IdempotencyStore } from '../idempotency/idempotencyStore';
 import { sendOnce } from '../messages/sendOnce';
 import { COMMANDS, helpText, parseCommand, type ParsedCommand } from './commands';
-import { isTimeZone, parseWhen } from './when';
+import { parseWhen } from './when';
 
 /** Metadata on every bot reply: marks it as the bot's (no loops) and threads it to the command. */
 export const BOT_METADATA_KEY = 'bot';
@@ -86,7 +86,11 @@ export class Bot {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Runs the command in `job` once and replies. Throws only what is worth retrying (transient ACS or storage). */
+  /**
+   * Runs the command in `job` once and replies. A user's mistake (DomainError) or ACS refusing for good becomes the
+   * reply; anything else is thrown, for the queue to log and deliver again: transient ACS failures, storage errors
+   * (never read as ACS's: a storage 403 is not the service user being forbidden in the thread), and bugs.
+   */
   async run(job: CommandJob): Promise<void> {
     const claim = await this.deps.claims.claim('bot', `${job.threadId}\n${job.messageId}`, 'command');
     if (claim.kind === 'replay') {
@@ -98,23 +102,22 @@ export class Bot {
     try {
       text = await this.execute(job);
     } catch (error) {
-      const failure = isAcs(error) ? toAcsFailure(error) : undefined;
-      if (failure?.retriable || (!failure && !(error instanceof DomainError))) {
+      if (error instanceof DomainError) text = error.message;
+      else if (error instanceof AcsFailure && !error.retriable) text = acsReason(error);
+      else {
         await claim.release();
         throw error;
       }
-      text = failure ? acsReason(failure) : (error as Error).message;
     }
     try {
       await this.reply(job, text, claim.takenOver);
     } catch (error) {
-      const failure = toAcsFailure(error);
-      if (failure.retriable) {
+      if (!(error instanceof AcsFailure) || error.retriable) {
         await claim.release();
         throw error;
       }
       // Not a member any more, or the thread is gone: nobody to answer.
-      this.deps.log?.(`No reply to ${job.messageId} in ${job.threadId}: ${failure.message}`);
+      this.deps.log?.(`No reply to ${job.messageId} in ${job.threadId}: ${error.message}`);
     }
     await claim.complete({ status: 200, body: text });
   }
@@ -210,7 +213,7 @@ export class Bot {
         const name = command.args.split(/\s+/)[0] ?? '';
         if (!name)
           return `Time zone: ${(await this.deps.settings.timeZone(threadId)) ?? 'UTC'}. Usage: ${COMMANDS.timezone.usage}`;
-        if (!isTimeZone(name))
+        if (!isValidTimeZone(name))
           return `Could not set the time zone: "${name}" is not an IANA time zone name, e.g. Europe/Paris.`;
         await this.deps.settings.setTimeZone(threadId, name);
         return `Time zone set to ${name}.`;
@@ -231,13 +234,6 @@ export class Bot {
 
 function preview(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function isAcs(error: unknown): boolean {
-  return (
-    (error as { name?: string })?.name === 'AcsFailure' ||
-    typeof (error as { statusCode?: unknown })?.statusCode === 'number'
-  );
 }
 
 function acsReason(failure: AcsFailure): string {

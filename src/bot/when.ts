@@ -1,7 +1,9 @@
 /**
  * `<when>` of `/schedule`: `in 10m` / `in 2h` / `in 45s` / `in 1d`, `at 09:30` (the next such local time in the
- * thread's time zone), or an RFC 3339 time. Returns the instant, or a sentence saying what was wrong.
+ * thread's time zone), or an RFC 3339 time. Returns the instant, or a sentence saying what was wrong. Time zones
+ * are read with the scheduler's own helpers (src/cron/timeZone.ts), so the bot and schedules agree on them.
  */
+import { wallOf } from '../cron/timeZone';
 
 /**
  * `sendAt` is an instant (RFC 3339 with an offset) or, for `at`, a local date-time to read in `timeZone`: the
@@ -49,40 +51,10 @@ export function parseWhen(args: string, timeZone: string, now: Date): WhenResult
 
 /** The local date-time (`YYYY-MM-DDTHH:MM:00`) of the next hh:mm in `timeZone`: today if still ahead, else tomorrow. */
 export function nextLocalTime(hour: number, minute: number, timeZone: string, now: Date): string {
-  const today = wallClock(now, timeZone);
-  const ahead = hour * 60 + minute > today.hour * 60 + today.minute;
-  const date = ahead ? today : wallClock(new Date(now.getTime() + 86_400_000), timeZone);
+  // The wall time: the local date and time written as UTC, so its UTC fields are the local ones.
+  const today = new Date(wallOf(now.getTime(), timeZone));
+  const ahead = hour * 60 + minute > today.getUTCHours() * 60 + today.getUTCMinutes();
+  const day = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + (ahead ? 0 : 1)));
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.year}-${pad(date.month)}-${pad(date.day)}T${pad(hour)}:${pad(minute)}:00`;
-}
-
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-}
-
-function wallClock(at: Date, timeZone: string): WallClock {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
-}
-
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: name });
-    return name.length > 0;
-  } catch {
-    return false;
-  }
+  return `${day.toISOString().slice(0, 10)}T${pad(hour)}:${pad(minute)}:00`;
 }

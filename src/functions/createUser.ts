@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { toAcsFailure } from '../acs/acsErrors';
+import { asAcsError } from '../acs/acsErrors';
 import { createUser as operation } from '../api/threads';
 import { handleOperation, httpTrigger } from '../http/operation';
 import { getIdentityClient } from '../services';
@@ -9,7 +9,7 @@ export const createUser = handleOperation(operation, async ({ body }) => {
   const created = await identity
     .createUserAndToken(['chat'], body?.expiresInMinutes ? { tokenExpiresInMinutes: body.expiresInMinutes } : {})
     .catch((error: unknown) => {
-      throw toAcsFailure(error);
+      throw asAcsError(error);
     });
   return {
     status: 201,

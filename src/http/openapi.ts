@@ -30,12 +30,13 @@ const PROBLEM_SCHEMA: JsonSchema = {
   required: ['title', 'status', 'detail'],
 };
 
-/** Answers every operation can give besides its own (validation, keys, ACS trouble). */
+/** Answers every operation can give besides its own (validation, keys, ACS or storage trouble, a bug). */
 const COMMON_RESPONSES: Record<number, string> = {
   400: 'Invalid request: `errors` names each bad field and the rule it broke',
   401: 'Missing or wrong function key',
   429: 'ACS is throttling: retry after `Retry-After` seconds',
-  503: 'ACS did not answer successfully: retry later',
+  500: 'Internal error: the problem names the invocation under which the error is logged',
+  503: 'ACS or Azure Storage did not answer successfully (the title says which): retry later',
 };
 
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {

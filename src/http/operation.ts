@@ -6,7 +6,7 @@
 import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { problemResponse, validationProblem } from './problem';
-import { toProblem } from './toProblem';
+import { internalErrorProblem, toProblem } from './toProblem';
 import { toFieldErrors } from './validation';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -84,7 +84,8 @@ export function httpTrigger(op: OperationSpec<z.ZodType | undefined, AnyObject |
 
 /**
  * Wraps an operation's handler: validates path, query, content type, size and body (400/413/415 problems naming
- * each bad field), then maps DomainErrors and AcsFailures thrown by the handler to their 4xx/5xx problems.
+ * each bad field), then maps DomainErrors, AcsFailures and storage failures thrown by the handler to their problems;
+ * anything else is logged and answered with a 500 problem that names only the invocation.
  */
 export function handleOperation<
   B extends z.ZodType | undefined,
@@ -99,7 +100,8 @@ export function handleOperation<
     } catch (error) {
       const problem = toProblem(error);
       if (problem) return problem;
-      throw error;
+      context.error(`${op.name} failed:`, error);
+      return internalErrorProblem(context.invocationId);
     }
   };
 }

@@ -1,10 +1,13 @@
 /**
- * The one place where failures become HTTP answers: DomainErrors and AcsFailures map to 4xx problems with a
- * detail a person can act on. Anything else is a bug and is left to the host (500, logged, no details sent).
+ * The one place where failures become HTTP answers: DomainErrors and AcsFailures map to problems with a detail a
+ * person can act on, in the words of the service that failed; a transient storage failure is a 503 "Storage
+ * unavailable". Anything else (a bug, storage refusing the app) is a 500 saying nothing of the internals: the
+ * caller logs the error (src/http/operation.ts).
  */
 import type { HttpResponseInit } from '@azure/functions';
 import { AcsFailure } from '../acs/acsErrors';
 import { DomainError } from '../domainErrors';
+import { storageFailureOf } from '../storage/storageErrors';
 import { problemResponse } from './problem';
 
 const DOMAIN_STATUS = {
@@ -28,7 +31,22 @@ export function toProblem(error: unknown): HttpResponseInit | undefined {
     });
   }
   if (error instanceof AcsFailure) return acsProblem(error);
+  if (storageFailureOf(error)?.transient) {
+    return problemResponse(
+      { status: 503, title: 'Storage unavailable', detail: 'Azure Storage did not answer successfully; retry later.' },
+      { 'retry-after': '2' },
+    );
+  }
   return undefined;
+}
+
+/** The answer to a failure toProblem has no words for; the invocation id finds the logged error. */
+export function internalErrorProblem(invocationId: string): HttpResponseInit {
+  return problemResponse({
+    status: 500,
+    title: 'Internal error',
+    detail: `The request failed on the server's side; the error is logged under invocation ${invocationId}.`,
+  });
 }
 
 function acsProblem(failure: AcsFailure): HttpResponseInit {

@@ -4,12 +4,14 @@
  *   user that is no longer a member (403) fail those participants for good, with the service's reason;
  * - a 400 for a chunk is split in halves until the ids it refuses are isolated, so only those fail;
  * - 429, 5xx, timeouts and resets are retried with full-jitter backoff (Retry-After honoured) within the budget;
- *   what still fails then is `retrying`, for the caller to park and re-drive later.
+ *   what still fails then is `retrying`, for the caller to park and re-drive later;
+ * - a 401 (ACS refused the app's own credentials) fails them for good with an error saying so: no retry fixes it,
+ *   an operator does, and the caller adds them again then;
+ * - anything that is not an ACS failure (a bug) is thrown as it is, once every chunk in flight has ended.
  * Members already in the thread are `added` without a call: adding is idempotent in ACS, so re-driving a chunk
  * after a crash never adds anyone twice.
  */
-import type { AcsFailure } from '../acs/acsErrors';
-import { toAcsFailure } from '../acs/acsErrors';
+import { AcsFailure } from '../acs/acsErrors';
 import { ACS_LIMITS, type ChatPort, type ParticipantSpec } from '../acs/chatPort';
 import { backoffDelay, sleep } from '../acs/retry';
 
@@ -70,7 +72,8 @@ export async function addInChunks(
         }
         return;
       } catch (error) {
-        failure = toAcsFailure(error);
+        if (!(error instanceof AcsFailure)) throw error;
+        failure = error;
       }
       if (failure.kind === 'invalid' && chunk.length > 1) {
         // One malformed or refused id fails the whole call: split to find it, keep the rest.
@@ -79,7 +82,7 @@ export async function addInChunks(
         await addChunk(chunk.slice(half));
         return;
       }
-      if (!failure.retriable && failure.kind !== 'unauthorized') {
+      if (!failure.retriable) {
         for (const p of chunk) record(p, { status: 'failed', error: errorOf(failure) });
         return;
       }
@@ -107,14 +110,31 @@ function errorOf(failure: AcsFailure): { code: string; message: string } {
     throttled: 'Throttled',
     transient: 'Unavailable',
   };
-  return { code: code[failure.kind], message: failure.message };
+  const message =
+    failure.kind === 'unauthorized'
+      ? `${failure.message}; not retried: fix ACS_CONNECTION_STRING or the managed identity's role, then add them again`
+      : failure.message;
+  return { code: code[failure.kind], message };
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
+/**
+ * Runs `work` over `items` with at most `limit` in flight. After a failure no new item starts, and the first
+ * error is thrown once the items in flight have ended, so no call outlives the caller's answer.
+ */
 export async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
+    while (!failed && next < items.length) {
+      try {
+        await work(items[next++] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   });
-  await Promise.all(lanes);
+  const ended = await Promise.allSettled(lanes);
+  const first = ended.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+  if (first) throw first.reason;
 }

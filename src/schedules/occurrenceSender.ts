@@ -3,24 +3,44 @@
  *
  * 1. The schedule row decides: an occurrence is sent only while the schedule is active and waiting for it.
  * 2. Before the ACS call the occurrence is claimed on the schedule row with an ETag write (`sending`), so of two
- *    workers holding the same occurrence only one sends.
+ *    workers holding the same occurrence only one sends. The claim lasts `sendLeaseMs`; the ACS call is abandoned
+ *    `sendTimeoutMs` after the claim was taken (not after the call started), and not made at all if claiming took
+ *    that long, so no attempt posts after its claim has ended.
  * 3. The message carries metadata naming the schedule and occurrence. A later attempt that finds the claim still
  *    there (its process died, or the call's result was lost) first looks for that message in the thread and
- *    records it instead of sending again.
- * 4. The message id is recorded, the next occurrence indexed, then the claim cleared, in one ETag write.
+ *    records it instead of sending again: after the lease, or, when the earlier attempt ended without knowing
+ *    whether ACS posted it (timeout, reset, 5xx), `settleMs` after that.
+ * 4. The message id is recorded, the next occurrence indexed, then the claim cleared, in one ETag write, retried
+ *    from fresh reads until it lands; if it cannot, the occurrence is retried later with its claim kept (so the
+ *    next attempt finds the message), never reported sent unrecorded. A record that lands after the lease ended is
+ *    harmless: it is conditional on the schedule row and skipped once the occurrence is recorded, and the attempt
+ *    that took over found the same message (it was posted before the send window closed), so both record it once.
+ * 5. A claim left on an occurrence that is no longer pending (the schedule was edited while it was being sent)
+ *    holds the pending occurrence back only while it could still post; then its message, if any, is recorded and
+ *    the pending occurrence goes ahead.
  *
- * Sends are paced per thread below the ACS limits; whatever cannot go now (pacing, 429, transient errors) goes
- * back on the queue with a delay, its index row held back as long. Permanent errors (thread deleted, service user
- * removed, message refused) mark the schedule failed with the reason.
+ * Sends are paced per thread below the ACS limits; whatever cannot go now (pacing, 429, transient ACS or storage
+ * errors) goes back on the queue with a delay, its index row held back as long. Permanent ACS errors (thread
+ * deleted, service user removed, message refused) mark the schedule failed with the reason. Anything else (a bug,
+ * storage refusing the app) is not retried as transient: the batch throws it once its other occurrences are done,
+ * for the queue to log and deliver again.
  */
 import type { ChatMessageInfo, ChatPort } from '../acs/chatPort';
-import type { AcsFailure } from '../acs/acsErrors';
-import { toAcsFailure } from '../acs/acsErrors';
+import { AcsFailure } from '../acs/acsErrors';
 import { backoffDelay } from '../acs/retry';
 import type { JsonQueue } from '../storage/jsonQueue';
+import { describeStorageFailure, storageFailureOf } from '../storage/storageErrors';
 import type { DueIndex } from './dueIndex';
 import { SCHEDULE_LIMITS, SCHEDULE_METADATA_KEYS } from './limits';
-import { fieldsOf, isPending, wasSent, type NewSchedule, type Schedule, type ScheduleFailure } from './schedule';
+import {
+  fieldsOf,
+  isPending,
+  wasSent,
+  type NewSchedule,
+  type Schedule,
+  type ScheduleFailure,
+  type SendingMark,
+} from './schedule';
 import type { ScheduleStore } from './scheduleStore';
 import type { ThreadSendLimiter } from './threadSendLimiter';
 import { nextAfterRun } from './timing';
@@ -42,9 +62,12 @@ export interface SendBatch {
 export interface SenderPolicy {
   /** An attempt's claim on an occurrence lasts this long; after it, another attempt may take over. */
   sendLeaseMs: number;
-  /** The ACS send is abandoned after this long, well inside the lease, so no attempt outlives its claim. */
+  /**
+   * The send window, counted from the claim: the ACS call is abandoned when it closes (or not made if claiming took
+   * that long). Well inside the lease, so no attempt outlives its claim.
+   */
   sendTimeoutMs: number;
-  /** After a send that ended without an answer (timeout, reset), wait this long before looking for its message. */
+  /** After a send that may have posted without saying so (timeout, reset, 5xx), wait this long before looking. */
   settleMs: number;
   /** A deferred occurrence's index row is held this long past its new delivery time. */
   claimMs: number;
@@ -79,6 +102,8 @@ export interface SenderDeps {
   serviceDisplayName: string;
   now?: () => number;
   policy?: Partial<SenderPolicy>;
+  /** The signal that abandons a send after `ms` (tests pass their own, to see the window a send is given). */
+  abortAfter?: (ms: number) => AbortSignal;
 }
 
 export interface BatchReport {
@@ -102,13 +127,21 @@ type ItemResult =
   | { kind: 'failed' }
   | { kind: 'defer'; delayMs: number; reason: string; throttled?: boolean };
 
+/** A record or failure could not be written over concurrent changes: the occurrence is tried again later. */
+class ScheduleBusy extends Error {}
+
+/** Conditional writes of one outcome, each from a fresh read, before the occurrence is left for a later attempt. */
+const MAX_WRITE_ROUNDS = 50;
+
 export class OccurrenceSender {
   private readonly policy: SenderPolicy;
   private readonly now: () => number;
+  private readonly abortAfter: (ms: number) => AbortSignal;
 
   constructor(private readonly deps: SenderDeps) {
     this.policy = { ...DEFAULT_SENDER_POLICY, ...deps.policy };
     this.now = deps.now ?? Date.now;
+    this.abortAfter = deps.abortAfter ?? ((ms) => AbortSignal.timeout(ms));
   }
 
   async handle(batch: SendBatch): Promise<BatchReport> {
@@ -126,16 +159,23 @@ export class OccurrenceSender {
       .filter((i) => !seen.has(`${i.scheduleId}|${i.occurrence}`) && seen.add(`${i.scheduleId}|${i.occurrence}`))
       .sort((a, b) => a.occurrence.localeCompare(b.occurrence));
     const deferrals: { item: SendItem; delayMs: number; reason: string }[] = [];
+    const unexpected: unknown[] = [];
     let throttledFor: number | undefined;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < items.length) {
         const item = items[next++] as SendItem;
         // After a 429 the thread's remaining occurrences all wait for the service's Retry-After.
-        const result: ItemResult =
-          throttledFor !== undefined
-            ? { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' }
-            : await this.sendOne(batch.threadId, item);
+        let result: ItemResult;
+        try {
+          result =
+            throttledFor !== undefined
+              ? { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' }
+              : await this.sendOne(batch.threadId, item);
+        } catch (error) {
+          unexpected.push(error);
+          continue;
+        }
         if (result.kind === 'defer') {
           if (result.throttled) throttledFor = Math.max(throttledFor ?? 0, result.delayMs);
           deferrals.push({ item, delayMs: result.delayMs, reason: result.reason });
@@ -151,6 +191,11 @@ export class OccurrenceSender {
     };
     await Promise.all(Array.from({ length: Math.min(this.policy.concurrency, items.length) }, worker));
     await this.requeue(batch.threadId, deferrals);
+    // Left to the queue: it logs the error and delivers the batch again (what is done by then is not redone).
+    if (unexpected.length === 1) throw unexpected[0];
+    if (unexpected.length > 1) {
+      throw new AggregateError(unexpected, `${unexpected.length} occurrences in ${batch.threadId} failed unexpectedly`);
+    }
     return report;
   }
 
@@ -184,9 +229,18 @@ export class OccurrenceSender {
     try {
       return await this.trySendOne(threadId, item);
     } catch (error) {
-      // Storage or ACS trouble outside the send itself: try the occurrence again later.
-      const failure = toAcsFailure(error);
-      return { kind: 'defer', delayMs: this.retryDelay(item, failure), reason: failure.message };
+      // ACS or transient storage trouble outside the send itself: try the occurrence again later.
+      if (error instanceof AcsFailure) {
+        return { kind: 'defer', delayMs: this.retryDelay(item, error), reason: error.message };
+      }
+      if (error instanceof ScheduleBusy) {
+        return { kind: 'defer', delayMs: this.retryDelay(item), reason: error.message };
+      }
+      const storage = storageFailureOf(error);
+      if (storage?.transient) {
+        return { kind: 'defer', delayMs: this.retryDelay(item), reason: describeStorageFailure(storage) };
+      }
+      throw error;
     }
   }
 
@@ -208,13 +262,12 @@ export class OccurrenceSender {
       }
       const mark = schedule.sending;
       if (mark?.occurrence === item.occurrence) {
-        const age = this.now() - mark.since;
-        if (!mark.uncertain && age < this.policy.sendLeaseMs) {
-          return {
-            kind: 'defer',
-            delayMs: this.policy.sendLeaseMs - age + 1000,
-            reason: 'being sent by another attempt',
-          };
+        const standsMs = this.markStandsMs(mark);
+        if (standsMs > 0) {
+          const reason = mark.uncertain
+            ? 'waiting for ACS to settle before looking for the message'
+            : 'being sent by another attempt';
+          return { kind: 'defer', delayMs: standsMs + 1000, reason };
         }
         // An earlier attempt claimed it and did not record the outcome: it may have posted the message.
         const found = await this.findMessage(threadId, schedule, item.occurrence);
@@ -231,16 +284,34 @@ export class OccurrenceSender {
         await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'dropped', 'no longer pending');
         return { kind: 'dropped' };
       } else if (mark) {
-        return { kind: 'defer', delayMs: 5_000, reason: `occurrence ${mark.occurrence} still being sent` };
+        // The claim of an occurrence no longer pending (an edit moved the schedule on while it was being sent).
+        const standsMs = this.markStandsMs(mark);
+        if (standsMs > 0) {
+          return { kind: 'defer', delayMs: standsMs + 1000, reason: `occurrence ${mark.occurrence} still being sent` };
+        }
+        // Its attempt can no longer post: record its message if it posted one; the claim below replaces the mark.
+        const found = await this.findMessage(threadId, schedule, mark.occurrence);
+        if (found) {
+          await this.record(schedule, mark.occurrence, found.id, found.createdOn);
+          continue;
+        }
       }
 
       const slot = this.deps.limiter.tryAcquire(threadId);
       if (!slot.ok) return { kind: 'defer', delayMs: slot.waitMs, reason: 'paced below the ACS send limits' };
+      const since = this.now();
       const claimed = await this.deps.store.replace(schedule, {
         ...fieldsOf(schedule),
-        sending: { occurrence: item.occurrence, since: this.now(), uncertain: false },
+        sending: { occurrence: item.occurrence, since, uncertain: false },
       });
       if (!claimed) continue; // changed since read (an edit, another worker): decide again
+      const windowMs = since + this.policy.sendTimeoutMs - this.now();
+      if (windowMs <= 0) {
+        // Claiming took the whole send window: a send now could post after the claim ends. Give the claim back
+        // (if that write fails too, the claim expires with its lease) and try again shortly.
+        await this.deps.store.replace(claimed, { ...fieldsOf(claimed), sending: undefined });
+        return { kind: 'defer', delayMs: 1_000, reason: 'claiming the occurrence took the whole send window' };
+      }
 
       let messageId: string;
       try {
@@ -256,10 +327,12 @@ export class OccurrenceSender {
               [SCHEDULE_METADATA_KEYS.occurrence]: item.occurrence,
             },
           },
-          { abortSignal: AbortSignal.timeout(this.policy.sendTimeoutMs) },
+          { abortSignal: this.abortAfter(windowMs) },
         ));
       } catch (error) {
-        return this.afterFailedSend(threadId, claimed, item, toAcsFailure(error));
+        // A bug is no ACS failure: it is thrown, the claim left for a later attempt to resolve (look, then send).
+        if (!(error instanceof AcsFailure)) throw error;
+        return this.afterFailedSend(threadId, claimed, item, error);
       }
       const sentAt = new Date(this.now()).toISOString();
       await this.record(claimed, item.occurrence, messageId, sentAt);
@@ -276,20 +349,20 @@ export class OccurrenceSender {
   ): Promise<ItemResult> {
     const notPosted = failure.kind === 'throttled' || failure.kind === 'unauthorized';
     if (failure.retriable || failure.kind === 'unauthorized') {
-      // A 429 or 401 posted nothing: drop the claim. A timeout or 5xx may have: the next attempt looks first.
+      // A 429 or 401 posted nothing: drop the claim. A timeout, reset or 5xx may have (ACS may commit a message and
+      // still answer 503): the next attempt looks first, once the service has settled.
       await this.deps.store.replace(claimed, {
         ...fieldsOf(claimed),
         sending: notPosted
           ? undefined
-          : { occurrence: item.occurrence, since: claimed.sending?.since ?? 0, uncertain: true },
+          : { occurrence: item.occurrence, since: claimed.sending?.since ?? 0, uncertain: true, endedAt: this.now() },
       });
       if (failure.kind === 'throttled') {
         const wait = failure.retryAfterMs ?? 1_000;
         this.deps.limiter.block(threadId, wait);
         return { kind: 'defer', delayMs: wait + Math.random() * 500, reason: failure.message, throttled: true };
       }
-      // Without an answer (timeout, reset) the service may still be posting it: look only once it has settled.
-      const settle = failure.status === undefined && !notPosted ? this.policy.settleMs : 0;
+      const settle = notPosted ? 0 : this.policy.settleMs;
       return { kind: 'defer', delayMs: Math.max(settle, this.retryDelay(item, failure)), reason: failure.message };
     }
     const code: ScheduleFailure['code'] =
@@ -308,7 +381,18 @@ export class OccurrenceSender {
     return { kind: 'failed' };
   }
 
-  private retryDelay(item: SendItem, failure: AcsFailure): number {
+  /**
+   * How long an earlier attempt's claim still stands: until its lease ends while it may still be sending; once it
+   * ended without knowing whether ACS posted the message, until the service has settled after that.
+   */
+  private markStandsMs(mark: SendingMark): number {
+    const until = mark.uncertain
+      ? (mark.endedAt ?? mark.since + this.policy.sendTimeoutMs) + this.policy.settleMs
+      : mark.since + this.policy.sendLeaseMs;
+    return until - this.now();
+  }
+
+  private retryDelay(item: SendItem, failure?: AcsFailure): number {
     const delay = backoffDelay(item.attempt + 1, failure, {
       baseDelayMs: 2_000,
       maxDelayMs: this.policy.maxRetryDelayMs,
@@ -337,11 +421,15 @@ export class OccurrenceSender {
 
   /**
    * Records a sent occurrence and moves the schedule on (next occurrence indexed first, so a crash never leaves an
-   * active schedule with nothing to wake it), in one ETag write retried over concurrent edits.
+   * active schedule with nothing to wake it), in one ETag write retried from fresh reads over concurrent edits.
+   * Throws ScheduleBusy if it cannot land: the claim stays, so a later attempt finds the message and records it.
    */
   private async record(schedule: Schedule, occurrence: string, messageId: string, sentAt: string): Promise<void> {
     let current: Schedule | undefined = schedule;
-    for (let round = 0; current && round < 10 && !wasSent(current, occurrence); round++) {
+    for (let round = 0; current && !wasSent(current, occurrence); round++) {
+      if (round === MAX_WRITE_ROUNDS) {
+        throw new ScheduleBusy(`could not record occurrence ${occurrence}: the schedule kept changing`);
+      }
       const sent = current.occurrencesSent + 1;
       const next: NewSchedule = {
         ...fieldsOf(current),
@@ -369,9 +457,13 @@ export class OccurrenceSender {
     await this.deps.dueIndex.finish(schedule.scheduleId, Date.parse(occurrence), 'sent');
   }
 
+  /** Marks the schedule failed and clears the claim, retried from fresh reads like record(). */
   private async fail(claimed: Schedule, item: SendItem, failure: ScheduleFailure): Promise<void> {
     let current: Schedule | undefined = claimed;
-    for (let round = 0; current && round < 10; round++) {
+    for (let round = 0; current; round++) {
+      if (round === MAX_WRITE_ROUNDS) {
+        throw new ScheduleBusy(`could not mark the schedule failed (${failure.message}): it kept changing`);
+      }
       const stillActive = current.state === 'active';
       const next: NewSchedule = {
         ...fieldsOf(current),

@@ -32,8 +32,13 @@ export interface SendingMark {
   occurrence: string;
   /** When the attempt started (epoch ms): another attempt waits until the send lease has passed. */
   since: number;
-  /** The attempt ended without knowing whether ACS posted the message (timeout, 5xx): resume at once. */
+  /**
+   * The attempt ended without knowing whether ACS posted the message (timeout, reset, 5xx): the next attempt looks
+   * for it once ACS has settled, without waiting out the lease.
+   */
   uncertain: boolean;
+  /** When that uncertain attempt ended (epoch ms): the settle wait counts from here. */
+  endedAt?: number;
 }
 
 export interface Schedule extends MessageContent {

@@ -9,7 +9,7 @@
  */
 import type { ChatPort } from '../acs/chatPort';
 import { withRetry, type RetryPolicy } from '../acs/retry';
-import { toAcsFailure } from '../acs/acsErrors';
+import { AcsFailure } from '../acs/acsErrors';
 import { DomainError } from '../domainErrors';
 import type { DueIndex } from './dueIndex';
 import { RESERVED_METADATA_KEYS, SCHEDULE_LIMITS } from './limits';
@@ -257,21 +257,21 @@ export class ScheduleService {
         for await (const _ of this.deps.chat.listParticipants(threadId, { pageSize: 1 })) break;
       }, this.retry);
     } catch (error) {
-      const failure = toAcsFailure(error);
-      if (failure.kind === 'notFound') {
+      const kind = error instanceof AcsFailure ? error.kind : undefined;
+      if (kind === 'notFound') {
         throw new DomainError('invalid', `threadId: there is no thread ${threadId}`, {
           field: 'threadId',
           rule: 'threadExists',
         });
       }
-      if (failure.kind === 'forbidden') {
+      if (kind === 'forbidden') {
         throw new DomainError(
           'invalid',
           "threadId: the app's service user is not a member of the thread, so it could not post there (add it first)",
           { field: 'threadId', rule: 'serviceUserIsMember' },
         );
       }
-      throw failure;
+      throw error;
     }
   }
 }

@@ -66,6 +66,7 @@ type ScheduleEntity = {
   sendingOccurrence?: string;
   sendingSince?: number;
   sendingUncertain?: boolean;
+  sendingEndedAt?: number;
 };
 
 interface ThreadRowEntity {
@@ -109,6 +110,7 @@ function toEntity(s: NewSchedule): ScheduleEntity {
     sendingOccurrence: s.sending?.occurrence,
     sendingSince: s.sending?.since,
     sendingUncertain: s.sending?.uncertain,
+    sendingEndedAt: s.sending?.endedAt,
   });
 }
 
@@ -128,7 +130,12 @@ function fromEntity(e: TableEntityResult<ScheduleEntity>): Schedule {
     ? { code: e.failureCode as ScheduleFailure['code'], message: e.failureMessage ?? '', at: e.failedAt ?? '' }
     : undefined;
   const sending: SendingMark | undefined = e.sendingOccurrence
-    ? { occurrence: e.sendingOccurrence, since: e.sendingSince ?? 0, uncertain: e.sendingUncertain === true }
+    ? defined<SendingMark>({
+        occurrence: e.sendingOccurrence,
+        since: e.sendingSince ?? 0,
+        uncertain: e.sendingUncertain === true,
+        endedAt: e.sendingEndedAt,
+      })
     : undefined;
   return defined<Schedule>({
     scheduleId: e.rowKey ?? '',

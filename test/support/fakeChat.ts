@@ -36,8 +36,11 @@ export class FakeChat implements ChatPort {
   sendCalls = 0;
   /** Each send waits this long before it takes effect. */
   latencyMs = 0;
-  /** Failures thrown by the next sends, in order (after the latency, before the message is stored). */
-  readonly failNextSends: AcsFailure[] = [];
+  /**
+   * Failures thrown by the next sends, in order (after the latency, before the message is stored). Any Error, so a
+   * test can also throw what a bug would (a TypeError).
+   */
+  readonly failNextSends: Error[] = [];
   /** Failures thrown after the message was stored: the caller never hears it succeeded. */
   readonly loseNextResults: AcsFailure[] = [];
   /** Message ids are ms-epoch times, increasing, as the service's are. */

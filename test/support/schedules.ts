@@ -1,6 +1,10 @@
 /** Helpers for scheduled-message tests: threads with a member who reads them, and the messages schedules sent. */
 import type { ChatClient } from '@azure/communication-chat';
+import { STORAGE_NAMES } from '../../src/storage/names';
 import type { AppStack } from './appStack';
+import type { HostProcess } from './hostProcess';
+import { eventually } from './processes';
+import { queueLength } from './queues';
 
 export interface ThreadWithMember {
   threadId: string;
@@ -54,3 +58,34 @@ export function duplicatesOf(messages: readonly ScheduledMessage[]): string[] {
 }
 
 export const inSeconds = (s: number): string => new Date(Date.now() + s * 1000).toISOString();
+
+/** The dispatcher's line for a tick that read no index row at all: no occurrence due, in progress or finished. */
+const IDLE_TICK =
+  /^\[([^\]]+)\] (?:\[warning\] )?Functions\.dispatchSchedules: Scheduled messages: 0 due, 0 dispatched, 0 deferred; .* 0 index rows read/gm;
+
+/**
+ * Waits until scheduled sending has nothing left to do: a dispatcher tick (logged by `host` after this call, and
+ * stamped at or after `after` when given) read no index row, and the send queue then held no message, delayed or
+ * being handled. From then on nothing is sent until something new falls due, so a test proving that something is
+ * NOT sent (a duplicate, a cancelled schedule) waits for this rather than for a fixed time. A tick is stamped when
+ * it ends, a few milliseconds after it read: give `after` a second of margin past the time that matters.
+ */
+export async function sendingIdle(
+  stack: AppStack,
+  options: { host?: HostProcess; after?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const host = options.host ?? stack.host;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    const from = host.output().length;
+    await eventually(
+      () =>
+        [...host.output().slice(from).matchAll(IDLE_TICK)].some((m) => Date.parse(m[1] ?? '') >= (options.after ?? 0)),
+      (idle) => idle,
+      Math.max(0, deadline - Date.now()),
+      'a dispatcher tick with nothing due or in progress',
+    );
+    if ((await queueLength(stack, STORAGE_NAMES.queues.scheduleSends)) === 0) return;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the schedule-sends queue to drain');
+  }
+}

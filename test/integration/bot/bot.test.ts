@@ -1,6 +1,10 @@
 import type { ChatMessage, ChatThreadClient } from '@azure/communication-chat';
+import type { EmulatorEvent } from '../../../emulator/src/events/EmulatorEvent';
+import { STORAGE_NAMES } from '../../../src/storage/names';
 import { startAppStack, threadPath, type AppStack } from '../../support/appStack';
 import { eventually } from '../../support/processes';
+import { queueLength } from '../../support/queues';
+import { sendingIdle } from '../../support/schedules';
 
 /** A user in a thread with the app's bot, posting with its own SDK client and reading the bot's replies. */
 interface Conversation {
@@ -43,6 +47,47 @@ async function converse(stack: AppStack, topic: string): Promise<Conversation> {
   };
 }
 
+const MARKER = 'marker: not a command';
+
+/**
+ * Waits until every chat event published so far has reached the app, chaos copies and retries included, and every
+ * command it queued has run: from then on nothing more is posted unless someone posts. The emulator delivers one
+ * event at a time, in order; chaos copies an event when it comes up and puts the copy anywhere behind it. So once
+ * no original is pending, every copy exists, and a marker message posted then is delivered after all of them.
+ */
+async function eventsSettled(stack: AppStack, c: Conversation): Promise<void> {
+  await eventually(
+    () => stack.admin.webhook('app'),
+    (w) => w?.pending === 0,
+    60_000,
+    'every event delivered or dead-lettered',
+  );
+  const published: EmulatorEvent[] = [];
+  const delivered = new Set<string>();
+  const stopEvents = stack.emulator.onEvent((e) => published.push(e));
+  const stopDeliveries = stack.emulator.onDelivery((d) => {
+    if (d.kind === 'delivered' && d.eventId) delivered.add(d.eventId);
+  });
+  try {
+    const { id } = await c.thread.sendMessage({ content: MARKER });
+    await eventually(
+      () => published.filter((e) => e.data['messageId'] === id && e.eventType.endsWith('ReceivedInThread')),
+      (events) => events.length > 0 && events.every((e) => delivered.has(e.id)),
+      60_000,
+      'the marker delivered',
+    );
+  } finally {
+    stopEvents();
+    stopDeliveries();
+  }
+  await eventually(
+    () => queueLength(stack, STORAGE_NAMES.queues.botCommands),
+    (n) => n === 0,
+    60_000,
+    'the bot command queue drained',
+  );
+}
+
 describe('the chat bot, with ACS events delivered through Event Grid', () => {
   let stack: AppStack;
   beforeAll(async () => {
@@ -68,7 +113,7 @@ describe('the chat bot, with ACS events delivered through Event Grid', () => {
     );
     const lateness = hello[0]!.createdOn.getTime() - postedAt;
     expect(lateness).toBeGreaterThanOrEqual(2_000); // the real service stamps whole seconds
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sendingIdle(stack); // nothing due, in progress or queued: a second hello could not come later
     expect((await c.messages()).filter((m) => m.content?.message === 'hello')).toHaveLength(1);
   }, 90_000);
 
@@ -150,20 +195,18 @@ describe('the chat bot when Event Grid delivers 30% of events twice and out of o
       60_000,
       'a reply to every command',
     );
-    // Redeliveries (and their retries) have had time to arrive: still one reply each, one schedule each.
-    await new Promise((r) => setTimeout(r, 5_000));
-    const settled = await c.messages();
+    // Every event has now reached the app, copies and retries included, and every command it queued has run: the
+    // commands' copies and the events of the bot's own replies (delivered with the same chaos) included.
+    await eventsSettled(stack, c);
+    const settled = (await c.messages()).filter((m) => m.content?.message !== MARKER);
     for (const id of sent) expect(settled.filter((m) => m.metadata?.['replyTo'] === id)).toHaveLength(1);
+    // It ignored the events of its own replies: no reply to a reply, nothing more than before.
+    expect(settled.filter((m) => m.metadata?.['bot'] === 'true')).toHaveLength(sent.length);
     expect(settled.length).toBe(all.length);
     const schedules = await stack.api('GET', threadPath(c.threadId, '/schedules?state=active'));
     const listed = (schedules.json as { schedules: { content: string }[] }).schedules.map((s) => s.content).sort();
     expect(listed).toEqual(Array.from({ length: 6 }, (_, i) => `item-${i}`));
     const webhook = await stack.admin.webhook('app');
     expect(webhook?.duplicates).toBeGreaterThan(0);
-
-    // The bot's replies raise events too (delivered with the same chaos): it ignores them, so nothing more is posted.
-    const count = settled.length;
-    await new Promise((r) => setTimeout(r, 60_000));
-    expect((await c.messages()).length).toBe(count);
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import {
   FAST_DISPATCH_ENV,
   duplicatesOf,
   scheduledMessages,
+  sendingIdle,
   threadWithMember,
   type ScheduledMessage,
   type ThreadWithMember,
@@ -56,7 +57,7 @@ describe('scheduled messages: two host processes dispatching at once on the same
     const collect = async (): Promise<ScheduledMessage[]> =>
       (await Promise.all(threads.map((t) => scheduledMessages(t)))).flat();
     await eventually(collect, (all) => all.length >= THREADS * PER_THREAD, 180_000, '200 messages');
-    await new Promise((r) => setTimeout(r, 6_000)); // both dispatchers keep ticking: a duplicate would show now
+    await sendingIdle(stack); // nothing due, in progress or queued on the shared storage: no duplicate can follow
     const all = await collect();
     expect(all).toHaveLength(THREADS * PER_THREAD);
     expect(duplicatesOf(all)).toEqual([]);

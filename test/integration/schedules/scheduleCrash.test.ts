@@ -4,6 +4,7 @@ import {
   FAST_DISPATCH_ENV,
   duplicatesOf,
   scheduledMessages,
+  sendingIdle,
   threadWithMember,
   type ScheduledMessage,
   type ThreadWithMember,
@@ -56,7 +57,9 @@ describe('scheduled messages: kill -9 of the host mid-dispatch', () => {
     await stack.admin.clearFaults();
 
     await eventually(sentSoFar, (n) => n >= TOTAL, 300_000, `${TOTAL} messages`);
-    await new Promise((r) => setTimeout(r, 8_000)); // any late duplicate would be posted by now
+    // The killed host's claims expire and its messages are delivered again: once the index and the send queue are
+    // empty, no late duplicate can still be posted.
+    await sendingIdle(stack, { timeoutMs: 300_000 });
     const all: ScheduledMessage[] = (await Promise.all(threads.map((t) => scheduledMessages(t)))).flat();
     expect(await sentSoFar()).toBe(TOTAL);
     expect(all).toHaveLength(TOTAL);

@@ -5,6 +5,7 @@ import {
   duplicatesOf,
   inSeconds,
   scheduledMessages,
+  sendingIdle,
   threadWithMember,
   type ThreadWithMember,
 } from '../../support/schedules';
@@ -68,7 +69,8 @@ describe('scheduled messages: dispatch through the local host', () => {
     const cancelled = await stack.api('DELETE', `/api/schedules/${created.scheduleId}`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.json).toMatchObject({ state: 'cancelled' });
-    await new Promise((r) => setTimeout(r, 12_000));
+    // Past its due time the dispatcher finds nothing due or in progress and no send is queued: it cannot arrive now.
+    await sendingIdle(stack, { after: Date.parse(created.nextRunAt ?? '') + 1_000 });
     expect((await scheduledMessages(thread)).filter((m) => m.scheduleId === created.scheduleId)).toHaveLength(0);
     expect(await read(created.scheduleId)).toMatchObject({ state: 'cancelled', occurrencesSent: 0 });
   }, 60_000);
@@ -103,7 +105,7 @@ describe('scheduled messages: dispatch through the local host', () => {
       200_000,
       'two occurrences',
     );
-    await new Promise((r) => setTimeout(r, 4_000)); // a late duplicate would show up by now
+    await sendingIdle(stack); // nothing left in progress that could still post a late duplicate
     const messages = (await scheduledMessages(thread)).filter((m) => m.scheduleId === created.scheduleId);
     expect(messages).toHaveLength(2);
     expect(duplicatesOf(messages)).toEqual([]);
@@ -153,15 +155,16 @@ describe('scheduled messages: dispatch through the local host', () => {
   it('transient ACS errors are retried later: the message arrives once', async () => {
     await stack.admin.addFault({ kind: 'status', operation: 'SendChatMessage', status: 503, count: 2 });
     const created = await schedule({ content: 'after two 503s', sendAt: inSeconds(2) });
+    // A 503 may come with the message posted: each retry first waits 30 s for ACS to settle, then looks for it.
     await eventually(
       () => read(created.scheduleId),
       (s) => s.state === 'completed',
-      90_000,
+      150_000,
       'completed',
     );
     const messages = (await scheduledMessages(thread)).filter((m) => m.scheduleId === created.scheduleId);
     expect(messages.map((m) => m.content)).toEqual(['after two 503s']);
-  }, 120_000);
+  }, 180_000);
 
   it('a send that hangs past its timeout is abandoned, then found in the thread, not posted twice', async () => {
     // ACS takes 25 s to answer this one send: the sender gives up at 20 s, not knowing whether it was posted.
@@ -173,7 +176,7 @@ describe('scheduled messages: dispatch through the local host', () => {
       150_000,
       'completed',
     );
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sendingIdle(stack);
     const messages = (await scheduledMessages(thread)).filter((m) => m.scheduleId === created.scheduleId);
     expect(messages.map((m) => m.content)).toEqual(['slow']);
     expect((await read(created.scheduleId)).lastMessageId).toBe(messages[0]?.id);

@@ -1,6 +1,7 @@
 import { AcsFailure } from '../../../src/acs/acsErrors';
 import { Bot, type BotSchedule, type BotSchedules, type CommandJob } from '../../../src/bot/bot';
 import { handleChatEvent, type ChatEventDeps } from '../../../src/bot/chatEvents';
+import { isValidTimeZone } from '../../../src/cron/timeZone';
 import { DomainError } from '../../../src/domainErrors';
 import type { Claim, IdempotencyStore } from '../../../src/idempotency/idempotencyStore';
 import { FakeChat, SERVICE_USER, userId } from '../../support/fakeChat';
@@ -62,6 +63,10 @@ function setup() {
   const schedules = new MemorySchedules();
   const zones = new Map<string, string>();
   const archived: string[] = [];
+  const settings = {
+    timeZone: async (t: string) => zones.get(t),
+    setTimeZone: async (t: string, z: string) => void zones.set(t, z),
+  };
   const bot = new Bot({
     chat,
     schedules,
@@ -71,7 +76,7 @@ function setup() {
         { outcome: 'succeeded', newMessages: 42, changes: 3, records: 45, parts: 1 }
       ),
     },
-    settings: { timeZone: async (t) => zones.get(t), setTimeZone: async (t, z) => void zones.set(t, z) },
+    settings,
     claims: new MemoryClaims(),
     displayName: 'Chat Bot',
     now: () => new Date('2026-12-01T10:00:00Z'),
@@ -86,7 +91,7 @@ function setup() {
     postedAt: '2026-12-01T10:00:00Z',
   });
   const replies = () => chat.thread(threadId).messages.map((m) => m.content.message);
-  return { chat, bot, job, replies, schedules, threadId, zones, archived };
+  return { chat, bot, job, replies, schedules, settings, threadId, zones, archived };
 }
 
 describe('Bot', () => {
@@ -127,6 +132,16 @@ describe('Bot', () => {
     expect(replies()[2]).toMatch(/not an IANA time zone name/);
     expect(replies()[1]).toBe('Time zone set to Europe/Paris.');
     expect([...schedules.byKey.values()][0]).toMatchObject({ sendAt: '2026-12-02T09:30:00', timeZone: 'Europe/Paris' });
+  });
+
+  it('/timezone accepts exactly the names schedules accept (one rule, src/cron/timeZone.ts)', async () => {
+    const names = ['Europe/Paris', 'America/Argentina/Buenos_Aires', 'UTC', 'Etc/GMT+5', 'Mars/Olympus', '+02:00'];
+    for (const name of names) {
+      const { bot, job, replies } = setup();
+      await bot.run(job(`/timezone ${name}`));
+      const accepted = replies()[0] === `Time zone set to ${name}.`;
+      expect({ name, accepted }).toEqual({ name, accepted: isValidTimeZone(name) });
+    }
   });
 
   it('/every takes six fields when they parse, else five, and reports the service refusing', async () => {
@@ -181,6 +196,32 @@ describe('Bot', () => {
     chat.updateTopic = update;
     await bot.run(j);
     expect(chat.thread(threadId).messages.map((m) => m.content.message)).toEqual(['Topic changed to "New".']);
+  });
+
+  it('does not read a storage 403 as ACS refusing the service user: it fails the run, for the queue to log', async () => {
+    const { bot, job, chat, threadId, zones, settings } = setup();
+    const storage403 = Object.assign(new Error('This request is not authorized to perform this operation.'), {
+      name: 'RestError',
+      statusCode: 403,
+      code: 'AuthorizationFailure',
+    });
+    const j = job('/timezone Europe/Paris');
+    settings.setTimeZone = async () => {
+      throw storage403;
+    };
+    await expect(bot.run(j)).rejects.toBe(storage403);
+    expect(chat.thread(threadId).messages).toEqual([]); // no "I may not do that in this thread."
+    expect(zones.size).toBe(0);
+  });
+
+  it('does not answer a bug (a TypeError) as an ACS refusal, nor swallow it', async () => {
+    const { bot, job, chat, threadId } = setup();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'topic')");
+    chat.updateTopic = async () => {
+      throw bug;
+    };
+    await expect(bot.run(job('/topic New'))).rejects.toBe(bug);
+    expect(chat.thread(threadId).messages).toEqual([]);
   });
 });
 

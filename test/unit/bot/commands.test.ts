@@ -59,6 +59,13 @@ describe('parseWhen', () => {
     expect(nextLocalTime(9, 0, 'Europe/Paris', new Date('2026-12-01T23:30:00Z'))).toBe('2026-12-02T09:00:00');
   });
 
+  it('rolls over the end of a month and a year, and names a time in a DST gap for the scheduler to resolve', () => {
+    expect(nextLocalTime(9, 0, 'UTC', new Date('2026-12-31T10:00:00Z'))).toBe('2027-01-01T09:00:00');
+    expect(nextLocalTime(8, 0, 'America/New_York', new Date('2027-03-01T04:00:00Z'))).toBe('2027-03-01T08:00:00');
+    // 29 March 2026, 00:30 in Paris: 02:30 does not exist that night; the schedule's DST rule takes it from here.
+    expect(nextLocalTime(2, 30, 'Europe/Paris', new Date('2026-03-28T23:30:00Z'))).toBe('2026-03-29T02:30:00');
+  });
+
   it('reads RFC 3339 with an offset', () => {
     expect(parseWhen('2026-12-24T18:00:00+01:00 party', 'UTC', now)).toEqual({
       ok: true,

@@ -99,4 +99,24 @@ describe('addInChunks', () => {
     });
     expect(outcomes[0]?.attempts).toBe(5);
   });
+
+  it('throws a bug (a TypeError) inside an add call as it is, without retrying it as transient', async () => {
+    const { chat, threadId } = setup();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'map')");
+    chat.addFailure = () => {
+      throw bug;
+    };
+    await expect(addInChunks(chat, threadId, people(3), { budgetMs: 10_000, ...noWait })).rejects.toBe(bug);
+    expect(chat.addCalls).toHaveLength(1);
+  });
+
+  it('fails participants for good on a 401 (the app’s own credentials), saying an operator must fix them', async () => {
+    const { chat, threadId } = setup();
+    chat.addFailure = () => new AcsFailure('unauthorized', 'ACS refused the app’s credentials (401)', 401);
+    const outcomes = await addInChunks(chat, threadId, people(2), { budgetMs: 10_000, ...noWait });
+    expect(chat.addCalls).toHaveLength(1);
+    expect(outcomes.map((o) => o.status)).toEqual(['failed', 'failed']);
+    expect(outcomes[0]?.error?.code).toBe('Unauthorized');
+    expect(outcomes[0]?.error?.message).toMatch(/credentials.*ACS_CONNECTION_STRING/);
+  });
 });

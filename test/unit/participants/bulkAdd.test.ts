@@ -133,4 +133,33 @@ describe('BulkAdd', () => {
     expect(chat.addCalls.slice(calls)).toEqual([[userId(2)]]);
     expect((await jobs.get(jobId!))?.participants.map((p) => p.status)).toEqual(['added', 'added']);
   });
+
+  it('fails a job’s participants on a 401 with a clear error, instead of retrying them round after round', async () => {
+    let keyRotated = false;
+    const { bulk, threadId, sent, jobs, chat } = setup(() =>
+      keyRotated ? new AcsFailure('unauthorized', 'ACS refused the app’s credentials (401)', 401) : unavailable(),
+    );
+    const { jobId } = await bulk.add(threadId, people(2));
+    const callsInRequest = chat.addCalls.length;
+    keyRotated = true;
+    await bulk.retryRound(sent[0]!.message);
+    const job = await jobs.get(jobId!);
+    expect(job?.job.state).toBe('completed');
+    expect(job?.participants.map((p) => [p.status, p.error?.code])).toEqual([
+      ['failed', 'Unauthorized'],
+      ['failed', 'Unauthorized'],
+    ]);
+    expect(sent).toHaveLength(1); // no further round
+    expect(chat.addCalls.length - callsInRequest).toBe(1);
+  });
+
+  it('throws a bug inside an add call (for the request to answer 500), instead of parking it as retrying', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    const { bulk, threadId, sent, chat } = setup(() => {
+      throw bug;
+    });
+    await expect(bulk.add(threadId, people(2))).rejects.toBe(bug);
+    expect(chat.addCalls).toHaveLength(1);
+    expect(sent).toEqual([]);
+  });
 });
