@@ -59,16 +59,19 @@ export function duplicatesOf(messages: readonly ScheduledMessage[]): string[] {
 
 export const inSeconds = (s: number): string => new Date(Date.now() + s * 1000).toISOString();
 
-/** The dispatcher's line for a tick that read no index row at all: no occurrence due, in progress or finished. */
-const IDLE_TICK =
-  /^\[([^\]]+)\] (?:\[warning\] )?Functions\.dispatchSchedules: Scheduled messages: 0 due, 0 dispatched, 0 deferred; .* 0 index rows read/gm;
+/**
+ * The dispatcher's message for a tick that read no index row at all: no occurrence due, in progress or finished.
+ * Matched on the message alone: the local host prefixes `[time] Functions.dispatchSchedules:`, the runtime's
+ * console logger puts `info: Function.dispatchSchedules.User[0]` on the line before.
+ */
+const IDLE_TICK = /Scheduled messages: 0 due, 0 dispatched, 0 deferred; .* 0 index rows read/;
 
 /**
- * Waits until scheduled sending has nothing left to do: a dispatcher tick (logged by `host` after this call, and
- * stamped at or after `after` when given) read no index row, and the send queue then held no message, delayed or
- * being handled. From then on nothing is sent until something new falls due, so a test proving that something is
- * NOT sent (a duplicate, a cancelled schedule) waits for this rather than for a fixed time. A tick is stamped when
- * it ends, a few milliseconds after it read: give `after` a second of margin past the time that matters.
+ * Waits until scheduled sending has nothing left to do: a dispatcher tick logged by `host` after this call (and
+ * after `after`, when given) read no index row, and the send queue then held no message, delayed or being handled.
+ * From then on nothing is sent until something new falls due, so a test proving that something is NOT sent (a
+ * duplicate, a cancelled schedule) waits for this rather than for a fixed time. A tick logs when it ends, a few
+ * milliseconds after it read: give `after` a second of margin past the time that matters.
  */
 export async function sendingIdle(
   stack: AppStack,
@@ -76,11 +79,13 @@ export async function sendingIdle(
 ): Promise<void> {
   const host = options.host ?? stack.host;
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const wait = (options.after ?? 0) - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   for (;;) {
+    // Only output written from now on counts, so the tick it shows ended after `after`.
     const from = host.output().length;
     await eventually(
-      () =>
-        [...host.output().slice(from).matchAll(IDLE_TICK)].some((m) => Date.parse(m[1] ?? '') >= (options.after ?? 0)),
+      () => IDLE_TICK.test(host.output().slice(from)),
       (idle) => idle,
       Math.max(0, deadline - Date.now()),
       'a dispatcher tick with nothing due or in progress',
