@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import { invoke } from '../../worker/invoke';
-import type { LoadedApp } from '../../worker/loadApp';
+import { httpStreamUri, type LoadedApp } from '../../worker/loadApp';
 import { describeError, type LogSink } from '../../worker/log';
 import { hasValidKey } from './functionKeys';
 import type { HttpFunction } from './functionRoutes';
@@ -8,9 +8,7 @@ import { findEndpoint, type HostEndpoint } from './hostEndpoint';
 import { BodyTooLargeError, readBody } from './requestBody';
 import { sendJson, writeRpcHttp } from './responses';
 import { findRoutes, splitPath, type CompiledRoute } from './routeTemplates';
-
-// Hop-by-hop headers describe this connection, not the request the function sees.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te']);
+import { invokeThroughWorker, requestHeaders } from './workerProxy';
 
 export interface HttpHostContext {
   app: LoadedApp;
@@ -24,15 +22,6 @@ export interface HttpHostContext {
   track(work: Promise<unknown>): void;
   /** Requests wait for this (the appStart hooks) before any function runs. */
   ready: Promise<void>;
-}
-
-function requestHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
 }
 
 function keyRequired(ctx: HttpHostContext, req: IncomingMessage, url: URL, res: ServerResponse): boolean {
@@ -68,6 +57,15 @@ async function handleRoute(
   }
   const target = match.route.value;
   if (target.authLevel !== 'anonymous' && keyRequired(ctx, req, url, res)) return;
+  const workerUri = httpStreamUri(ctx.app);
+  if (workerUri) {
+    await invokeThroughWorker(
+      { app: ctx.app, fn: target.fn, sink: ctx.sink, workerUri, method, url, params: match.params },
+      req,
+      res,
+    );
+    return;
+  }
   const body = await readBody(req);
   const result = await invoke(
     ctx.app,
