@@ -19,6 +19,7 @@ const RUNTIME_SUITES = [
   'test/integration/archive/archive.test.ts',
   'test/integration/archive/archiveTimer.test.ts',
   'test/integration/bot/bot.test.ts',
+  'test/integration/poison/poisonMessages.test.ts',
   'test/integration/host/stack/startStack.test.ts',
   'test/integration/runtime/**/*.test.ts',
 ];

@@ -5,13 +5,22 @@ import { triggerOf, type LoadedApp } from './loadApp';
 import { describeError, type LogSink } from './log';
 
 export interface InvocationRequest {
+  /** Set by a caller that must name the invocation before it starts (HTTP streaming correlates by it). */
+  invocationId?: string;
   data: RpcTypedData;
   triggerMetadata?: Record<string, RpcTypedData>;
   retryContext?: CoreInvocationContext['request']['retryContext'];
 }
 
 export type InvocationResult =
-  | { ok: true; invocationId: string; durationMs: number; response: RpcInvocationResponse }
+  | {
+      ok: true;
+      invocationId: string;
+      durationMs: number;
+      response: RpcInvocationResponse;
+      /** Whether the function (after postInvocation hooks) returned anything. */
+      returned: boolean;
+    }
   | { ok: false; invocationId: string; durationMs: number; error: unknown };
 
 /**
@@ -24,7 +33,7 @@ export async function invoke(
   request: InvocationRequest,
   sink: LogSink,
 ): Promise<InvocationResult> {
-  const invocationId = randomUUID();
+  const invocationId = request.invocationId ?? randomUUID();
   const name = fn.metadata.name;
   const started = process.hrtime.bigint();
   const elapsed = (): number => Number((process.hrtime.bigint() - started) / 1_000_000n);
@@ -92,7 +101,8 @@ export async function invoke(
       const response = await invocationModel.getResponse(context, postCtx.result);
       const durationMs = elapsed();
       sink('information', `Executed 'Functions.${name}' (Succeeded, Id=${invocationId}, Duration=${durationMs}ms)`);
-      return { ok: true, invocationId, durationMs, response };
+      const returned = postCtx.result !== undefined && postCtx.result !== null;
+      return { ok: true, invocationId, durationMs, response, returned };
     }
   } catch (err) {
     error = err;

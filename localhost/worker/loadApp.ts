@@ -12,6 +12,8 @@ export interface LoadedApp {
   /** App-level hook data shared by every hook, as the worker does. */
   appHookData: Record<string, unknown>;
   files: string[];
+  /** What the app's programming model answered to the capabilities request (e.g. `HttpUri`). */
+  capabilities: Record<string, string>;
   uninstall(): void;
 }
 
@@ -80,8 +82,17 @@ export async function loadApp(appDir: string, sink: LogSink): Promise<LoadedApp>
       );
     }
   }
-  if (registry.model) await registry.model.getCapabilities({});
-  return { appDir: absDir, registry, appHookData: {}, files, uninstall };
+  const capabilities = registry.model ? await registry.model.getCapabilities({}) : {};
+  return { appDir: absDir, registry, appHookData: {}, files, capabilities, uninstall };
+}
+
+/**
+ * Where the app takes HTTP requests itself: with `app.setup({ enableHttpStream: true })` the library starts an HTTP
+ * proxy server in the worker and reports its address as the `HttpUri` capability; the host then forwards each
+ * HTTP request there (correlated by `x-ms-invocation-id`) instead of passing it as RPC data.
+ */
+export function httpStreamUri(app: LoadedApp): string | undefined {
+  return app.capabilities.HttpUri;
 }
 
 /** Runs the appStart hooks, after the host has validated the functions and is about to serve them. */

@@ -100,7 +100,7 @@ export interface ChatPort {
     options?: { abortSignal?: AbortSignal },
   ): Promise<{ messageId: string }>;
   getMessage(threadId: string, messageId: string): Promise<ChatMessageInfo>;
-  /** Newest first, as ACS lists them; `startTime` limits to messages created or changed since then. */
+  /** Newest first, as ACS lists them; `startTime` limits to messages created at or after it (an edit does not count). */
   listMessages(threadId: string, options?: { startTime?: Date; pageSize?: number }): AsyncIterable<ChatMessageInfo>;
   /**
    * One page of listMessages: the first without a token, each next one with the previous page's token. A page that

@@ -96,8 +96,6 @@ export class ArchiveRun {
   /** Sequence id of the first (newest) message this run listed. */
   private runTop: number | undefined;
   private lowestListed: number | undefined;
-  /** Ids of the messages this run's listing saw (the window and what is newer: bounded). */
-  private readonly listedIds = new Set<string>();
   private newest: Manifest['newest'];
   /** Part seal → upload → manifest commit, one after another, in listing order. */
   private chain: Promise<void> = Promise.resolve();
@@ -126,13 +124,12 @@ export class ArchiveRun {
     if (!snapshot) return this.threadGone();
     this.snapshot = snapshot;
 
-    const before = this.manifest.coverage;
-    const floor = await this.listAndArchive();
-    const notes = await this.archiveNotedChanges(before, floor);
+    await this.listAndArchive();
+    const handled = await this.archiveNotedChanges();
 
     const summary = this.summary('succeeded');
     await this.commit((m) => ({ ...m, lastRun: summary }));
-    await this.deps.notes.clear(this.threadId, notes);
+    await this.deps.notes.clear(this.threadId, handled);
     await this.removeOrphans();
     await this.deleteIfOld();
     return summary;
@@ -208,8 +205,8 @@ export class ArchiveRun {
     return summary;
   }
 
-  /** The listing pass; returns the floor of the re-scan window it used. */
-  private async listAndArchive(): Promise<number> {
+  /** The listing pass: what is new, and the re-scan window compared with what the archive holds. */
+  private async listAndArchive(): Promise<void> {
     const { chat, settings } = this.deps;
     const coverage = this.manifest.coverage;
     const top = coverageTop(coverage);
@@ -253,13 +250,14 @@ export class ArchiveRun {
       for (const message of page.messages) {
         const seq = sequenceOf(message);
         this.runTop ??= seq;
-        this.listedIds.add(message.id);
         // Not archived at this sequence id: new, unless it is above everything archived yet older than the newest
         // message archived (ids are creation times): ACS moves an edited or deleted message to the thread's next
-        // sequence id. A message in a gap (below `top`, left by a run that died) is new.
-        if (!isCovered(coverage, seq))
-          this.add(message, seq > top && Number(message.id) <= newestId ? 'change' : 'new');
-        else if (seq >= floor) {
+        // sequence id. A message in a gap (below `top`, left by a run that died) is new. An earlier run may have
+        // archived this version from its note already (archiveNotedChanges): then it is not written twice.
+        if (!isCovered(coverage, seq)) {
+          if (held.revisions.get(seq) !== revisionOf(message))
+            this.add(message, seq > top && Number(message.id) <= newestId ? 'change' : 'new');
+        } else if (seq >= floor) {
           if (held.revisions.get(seq) !== revisionOf(message)) this.add(message, 'change');
         } else if (seq <= bottom) {
           stop = true; // below the window, and everything older is archived
@@ -278,7 +276,6 @@ export class ArchiveRun {
     }
     if (this.runTop !== undefined) await this.seal(complete ? 1 : (this.lowestListed ?? this.runTop));
     await this.drain();
-    return floor;
   }
 
   private add(record: ArchiveRecord, kind: RecordKind): void {
@@ -394,46 +391,46 @@ export class ArchiveRun {
   }
 
   /**
-   * Noted changes (noteMessageChanged) of messages older than the window this run re-read: fetched one by one and
-   * archived when the archive does not hold that version yet. Returns the notes to clear once committed.
+   * Noted changes (noteMessageChanged): each noted message is fetched and archived unless the archive already holds
+   * that version at its sequence id. The listing cannot be trusted with them: an edit or deletion moves an old
+   * message to a new sequence id, and a listing from startTime (creation times) never returns a message created
+   * before that time, even when its new sequence id is in the window or above everything archived. Comparing with
+   * the archive itself (this run's parts included) keeps a version the listing wrote from being written twice.
+   * Returns the notes handled, to clear once committed.
    */
-  private async archiveNotedChanges(before: Manifest['coverage'], floor: number): Promise<ChangeNote[]> {
+  private async archiveNotedChanges(): Promise<ChangeNote[]> {
     const { chat, settings } = this.deps;
     const notes = await this.deps.notes.list(this.threadId, settings.maxNotesPerRun);
-    const candidates: ArchiveRecord[] = [];
-    const moved: ArchiveRecord[] = [];
+    const noted = new Map<number, ArchiveRecord>();
     for (const note of notes) {
       try {
         const message = await withRetry(() => chat.getMessage(this.threadId, note.messageId), settings.callRetry);
-        const seq = sequenceOf(message);
-        if (isCovered(before, seq)) {
-          // Messages inside the window were compared by the listing already.
-          if (seq < floor) candidates.push(message);
-        } else if (!this.listedIds.has(message.id) && seq > coverageTop(before)) {
-          // Moved to a new sequence id by its edit or deletion, yet not listed (a listing from startTime reads
-          // creation times, and this message is older than the window): a version the archive cannot hold.
-          moved.push(message);
-        }
+        noted.set(sequenceOf(message), message);
       } catch (error) {
         if (!(error instanceof AcsFailure && error.kind === 'notFound')) throw error;
+        // gone (or hidden from the service user): nothing to archive
       }
     }
-    if (candidates.length === 0 && moved.length === 0) return notes;
-    const wanted = new Set(candidates.map(sequenceOf));
-    const held = new Map<number, string>();
-    for await (const record of mergeParts(this.manifest.parts, (name) => this.deps.archive.downloadPart(name), {
-      partFilter: (p) =>
-        candidates.some((c) => sequenceOf(c) >= p.firstSequenceId && sequenceOf(c) <= p.lastSequenceId),
-      recordFilter: (_, seq) => wanted.has(seq),
-    })) {
-      held.set(sequenceOf(record), revisionOf(record));
-    }
-    const changed = [...moved, ...candidates.filter((r) => held.get(sequenceOf(r)) !== revisionOf(r))];
+    if (noted.size === 0) return notes;
+    const held = await this.revisionsAt(new Set(noted.keys()));
+    const changed = [...noted.values()].filter((m) => held.get(sequenceOf(m)) !== revisionOf(m));
     // Newest first, as the part builder takes records.
     for (const record of changed.sort((a, b) => sequenceOf(b) - sequenceOf(a))) this.add(record, 'change');
     await this.seal(undefined);
     await this.drain();
     return notes;
+  }
+
+  /** The latest revision the archive holds at each of these sequence ids (later parts hold later versions). */
+  private async revisionsAt(seqs: ReadonlySet<number>): Promise<Map<number, string>> {
+    const held = new Map<number, string>();
+    for await (const record of mergeParts(this.manifest.parts, (name) => this.deps.archive.downloadPart(name), {
+      partFilter: (p) => [...seqs].some((seq) => seq >= p.firstSequenceId && seq <= p.lastSequenceId),
+      recordFilter: (_, seq) => seqs.has(seq),
+    })) {
+      held.set(sequenceOf(record), revisionOf(record));
+    }
+    return held;
   }
 
   /** Parts uploaded by runs that died before recording them. Safe under the lease: no other run is writing. */
@@ -451,10 +448,18 @@ export class ArchiveRun {
     if (settings.deleteAfterDays <= 0 || !snapshot) return;
     const now = this.deps.now();
     if (now.getTime() - Date.parse(snapshot.createdOn) < settings.deleteAfterDays * 24 * 60 * MINUTE) return;
+    // A pending note is an edit or deletion the archive may not hold yet (beyond this run's share of notes, or
+    // noted since): the thread stays until a run has handled them all.
+    if ((await this.deps.notes.list(this.threadId, 1)).length > 0) return;
     // Something sent since the listing began would be lost: leave the thread for the next run to archive first.
-    const newest = await withRetry(() => chat.listMessagesPage(this.threadId, { pageSize: 1 }), settings.callRetry);
-    const newestSeq = newest.messages[0] ? sequenceOf(newest.messages[0]) : 0;
-    if (newestSeq > coverageTop(this.manifest.coverage)) return;
+    // Above the coverage may also be an old message an edit moved there, which no listing from startTime reads:
+    // enough that the archive holds it (from its note).
+    const page = await withRetry(() => chat.listMessagesPage(this.threadId, { pageSize: 1 }), settings.callRetry);
+    const newest = page.messages[0];
+    if (newest && sequenceOf(newest) > coverageTop(this.manifest.coverage)) {
+      const held = await this.revisionsAt(new Set([sequenceOf(newest)]));
+      if (held.get(sequenceOf(newest)) !== revisionOf(newest)) return;
+    }
     await withRetry(() => chat.deleteThread(this.threadId), settings.callRetry);
     const at = now.toISOString();
     this.snapshot = { ...snapshot, deletedByArchiveAt: at };

@@ -134,6 +134,21 @@ export class ArchiveService {
     }
   }
 
+  /**
+   * A job whose queue message failed every delivery (it is in the poison queue): its run ends `failed`, saying so
+   * after whatever error the last attempt recorded, unless an attempt finished it after all. The thread's next run
+   * (the timer's, or one asked for) starts from what the archive holds, so nothing is lost, only late.
+   */
+  async abandonJob(job: ArchiveJob): Promise<RunRecord | undefined> {
+    const run = await this.deps.runs.get(job.threadId, job.runKey);
+    if (!run || (run.state !== 'queued' && run.state !== 'running' && run.state !== 'failed')) return run;
+    const gaveUp = 'the run failed on every delivery of its queue message and was given up';
+    const error = run.error && !run.error.startsWith(gaveUp) ? `${gaveUp}; last error: ${run.error}` : gaveUp;
+    const ended = { state: 'failed' as const, finishedAt: this.now().toISOString(), error };
+    await this.deps.runs.update(job.threadId, job.runKey, ended);
+    return { ...run, ...ended };
+  }
+
   /** Archives one thread now and returns what the run did. The chat bot calls this too. */
   async archiveNow(
     threadId: string,

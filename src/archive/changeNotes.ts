@@ -1,8 +1,8 @@
 /**
- * Messages reported as edited or deleted (by the chat bot's message events, in a later issue), waiting for the
+ * Messages reported as edited or deleted (ACS chat events, noted by src/bot/chatEvents.ts), waiting for the
  * next run of their thread. A run fetches each noted message and archives its new version if the archive does not
- * hold it yet; this reaches edits older than the re-scan window. One row per (thread, message): noting the same
- * message twice before a run is one note.
+ * hold it yet; this reaches edits of messages created before the re-scan window, which no listing from startTime
+ * returns. One row per (thread, message): noting the same message twice before a run is one note.
  */
 import type { TableClient } from '@azure/data-tables';
 import { statusOf, tableOnFirstUse } from '../storage/tables';

@@ -4,7 +4,7 @@
  * partition is the latest run and reading it is one small query.
  */
 import type { TableClient } from '@azure/data-tables';
-import { tableOnFirstUse } from '../storage/tables';
+import { getEntityOrUndefined, tableOnFirstUse } from '../storage/tables';
 import type { RunCounts, RunOutcome } from './manifest';
 
 export type RunState = 'queued' | 'running' | RunOutcome;
@@ -25,6 +25,7 @@ export interface RunLog {
   add(run: RunRecord): Promise<string>;
   update(threadId: string, runKey: string, fields: Partial<RunRecord>): Promise<void>;
   latest(threadId: string): Promise<RunRecord | undefined>;
+  get(threadId: string, runKey: string): Promise<RunRecord | undefined>;
 }
 
 const MAX_TIME = 9_999_999_999_999;
@@ -46,6 +47,10 @@ export function tableRunLog(client: TableClient): RunLog {
     async update(threadId, runKey, fields) {
       const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
       await (await table()).upsertEntity({ partitionKey: threadId, rowKey: runKey, ...defined }, 'Merge');
+    },
+    async get(threadId, runKey) {
+      const row = await getEntityOrUndefined<RunEntity>(await table(), threadId, runKey);
+      return row && toRecord(row);
     },
     async latest(threadId) {
       const pages = (await table())

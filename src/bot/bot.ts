@@ -18,6 +18,10 @@ import { parseWhen } from './when';
 export const BOT_METADATA_KEY = 'bot';
 export const REPLY_TO_KEY = 'replyTo';
 
+/** The reply to a command given up after failing on every delivery. */
+export const GAVE_UP_REPLY =
+  'Sorry, I could not carry out that command: it failed on every try (the error is in the app log). Post it again to retry.';
+
 export interface CommandJob {
   threadId: string;
   messageId: string;
@@ -120,6 +124,29 @@ export class Bot {
       this.deps.log?.(`No reply to ${job.messageId} in ${job.threadId}: ${error.message}`);
     }
     await claim.complete({ status: 200, body: text });
+  }
+
+  /**
+   * A command whose queue message failed every delivery (it is in the poison queue): unless an attempt carried it
+   * out after all, the user is told, once, that it could not be. The failures themselves are in the log of the
+   * attempts. An attempt still holding the command (409) is left to finish.
+   */
+  async abandon(job: CommandJob): Promise<'replied' | 'done before' | 'in progress'> {
+    let claim;
+    try {
+      claim = await this.deps.claims.claim('bot', `${job.threadId}\n${job.messageId}`, 'command');
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'conflict') return 'in progress';
+      throw error;
+    }
+    if (claim.kind === 'replay') {
+      await this.reply(job, String(claim.answer.body), true);
+      return 'done before';
+    }
+    const text = GAVE_UP_REPLY;
+    await this.reply(job, text, true);
+    await claim.complete({ status: 200, body: text });
+    return 'replied';
   }
 
   private async reply(job: CommandJob, text: string, mayHaveSent: boolean): Promise<void> {

@@ -4,11 +4,16 @@ import { z } from 'zod';
 import { threadId } from '../api/common';
 import { ARCHIVE_JOB_QUEUE, getArchiveService } from '../services';
 
-const job = z.object({ threadId, runId: z.string().min(1), runKey: z.string().min(1), trigger: z.string() });
+export const archiveJobMessage = z.object({
+  threadId,
+  runId: z.string().min(1),
+  runKey: z.string().min(1),
+  trigger: z.string(),
+});
 
 /** Archives one thread per queue message, so in Azure many instances share a night's runs. */
 export async function archiveJobs(message: unknown, context: InvocationContext): Promise<void> {
-  const parsed = job.safeParse(message);
+  const parsed = archiveJobMessage.safeParse(message);
   if (!parsed.success) {
     context.error(`Ignoring a malformed ${ARCHIVE_JOB_QUEUE} message`);
     return;

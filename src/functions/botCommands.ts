@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { BOT_COMMAND_QUEUE, getBot } from '../services';
 
-const commandJob = z.object({
+export const botCommandMessage = z.object({
   threadId: z.string().min(1),
   messageId: z.string().min(1),
   senderId: z.string(),
@@ -14,7 +14,7 @@ const commandJob = z.object({
 
 /** Runs one chat command and replies in its thread (see src/bot/bot.ts); a throw retries it through the queue. */
 export async function botCommands(message: unknown, context: InvocationContext): Promise<void> {
-  const parsed = commandJob.safeParse(message);
+  const parsed = botCommandMessage.safeParse(message);
   if (!parsed.success) {
     context.error(`Ignoring a malformed ${BOT_COMMAND_QUEUE} message`);
     return;

@@ -21,3 +21,9 @@ export const STORAGE_NAMES = {
     botThreads: 'botthreads',
   },
 } as const;
+
+/**
+ * Where the Functions host moves a queue message that failed `maxDequeueCount` deliveries (host.json). The app
+ * reads each one there (src/functions/poisonMessages.ts), so no record stays in progress without a word.
+ */
+export const poisonQueueOf = (queue: string): string => `${queue}-poison`;

@@ -1,11 +1,15 @@
 /**
  * An in-memory ChatPort for tests of domain code: threads, members and messages in maps, with scripted failures
- * and latency. Tests that need the real service's behaviour use the real SDK against the emulator instead.
+ * and latency. Messages behave as the emulator (and the live service) records them: ids are creation times in ms,
+ * `createdOn` has second precision, an edit or a deletion moves the message to the thread's next sequence id (its
+ * old one stays empty), and a listing with `startTime` returns only messages created at or after it, newest
+ * sequence id first. Tests that need the real service's behaviour use the real SDK against the emulator instead.
  */
 import { AcsFailure } from '../../src/acs/acsErrors';
 import type {
   ChatMessageInfo,
   ChatPort,
+  MessagePage,
   OutgoingMessage,
   ParticipantInfo,
   ParticipantSpec,
@@ -21,8 +25,35 @@ export function userId(n: number): string {
 interface FakeThread {
   info: ThreadInfo;
   members: Map<string, ParticipantInfo>;
+  /** Newest sequence id first, as ACS lists them. */
   messages: ChatMessageInfo[];
 }
+
+/** A message someone other than the service user posted: a member's, or a system message. */
+export interface PostedMessage {
+  type?: string;
+  content: ChatMessageInfo['content'];
+  senderId?: string;
+  senderDisplayName?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface FakeChatOptions {
+  /** The service's clock (ms); message ids and times come from it. Default: the real time. */
+  now?: () => number;
+}
+
+/** Second precision, UTC `Z`, as the service and the emulator write chat times. */
+function chatTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** When the message was created, to the ms: its id is that time (messages a test built by hand: its createdOn). */
+function createdAtOf(m: ChatMessageInfo): number {
+  return /^\d+$/.test(m.id) ? Number(m.id) : Date.parse(m.createdOn);
+}
+
+const copy = (m: ChatMessageInfo): ChatMessageInfo => structuredClone(m);
 
 export class FakeChat implements ChatPort {
   readonly threads = new Map<string, FakeThread>();
@@ -34,6 +65,8 @@ export class FakeChat implements ChatPort {
   readonly refused = new Map<string, { code: string; message: string }>();
   /** Calls to sendMessage, failed ones included. */
   sendCalls = 0;
+  /** Calls to listMessagesPage (listMessages pages included). */
+  listPageCalls = 0;
   /** Each send waits this long before it takes effect. */
   latencyMs = 0;
   /**
@@ -43,8 +76,13 @@ export class FakeChat implements ChatPort {
   readonly failNextSends: Error[] = [];
   /** Failures thrown after the message was stored: the caller never hears it succeeded. */
   readonly loseNextResults: AcsFailure[] = [];
-  /** Message ids are ms-epoch times, increasing, as the service's are. */
+  /** The last message id or change time handed out: ids and versions increase, as the service's do. */
   private clock = 1_700_000_000_000;
+  private readonly now: () => number;
+
+  constructor(options: FakeChatOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
 
   async serviceUserId(): Promise<string> {
     return SERVICE_USER;
@@ -68,6 +106,67 @@ export class FakeChat implements ChatPort {
     const t = this.threads.get(id);
     if (!t) throw new AcsFailure('notFound', `thread ${id}`, 404);
     return t;
+  }
+
+  /** The message that has this sequence id now; throws when none has (it never existed, or it moved). */
+  atSequence(threadId: string, sequenceId: number): ChatMessageInfo {
+    const m = this.thread(threadId).messages.find((x) => Number(x.sequenceId) === sequenceId);
+    if (!m) throw new Error(`no message has sequence id ${sequenceId}`);
+    return m;
+  }
+
+  /** Posts a message as a member (or, without senderId, a system message), outside the service user's sends. */
+  post(threadId: string, message: PostedMessage): ChatMessageInfo {
+    const t = this.thread(threadId);
+    const id = String(this.tick());
+    const m: ChatMessageInfo = {
+      id,
+      type: message.type ?? 'text',
+      sequenceId: String(this.nextSequenceId(t)),
+      version: id,
+      createdOn: chatTime(Number(id)),
+      ...(message.senderId ? { senderId: message.senderId } : {}),
+      ...(message.senderDisplayName !== undefined ? { senderDisplayName: message.senderDisplayName } : {}),
+      content: structuredClone(message.content),
+      ...(message.metadata ? { metadata: { ...message.metadata } } : {}),
+    };
+    t.messages.unshift(m);
+    return copy(m);
+  }
+
+  /**
+   * Edits a message as its sender would: new content (and metadata merged), `editedOn` and `version` the edit
+   * time, and the thread's next sequence id, as the service records an edit. 404 for a deleted message.
+   */
+  editMessage(
+    threadId: string,
+    messageId: string,
+    change: { content?: string; metadata?: Record<string, string> },
+  ): ChatMessageInfo {
+    const t = this.thread(threadId);
+    const m = this.stored(t, messageId);
+    if (m.deletedOn) throw new AcsFailure('notFound', `message ${messageId}`, 404);
+    const at = this.tick();
+    if (change.content !== undefined) m.content = { ...m.content, message: change.content };
+    if (change.metadata) m.metadata = { ...m.metadata, ...change.metadata };
+    m.editedOn = chatTime(at);
+    return this.move(t, m, at);
+  }
+
+  /**
+   * Deletes a message as its sender would: it stays listed with `deletedOn`, its content emptied to
+   * `{ message: '' }` and no edit time or metadata, a new `version` and the thread's next sequence id.
+   */
+  deleteMessage(threadId: string, messageId: string): ChatMessageInfo {
+    const t = this.thread(threadId);
+    const m = this.stored(t, messageId);
+    if (m.deletedOn) return copy(m);
+    const at = this.tick();
+    m.content = { message: '' };
+    delete m.metadata;
+    delete m.editedOn;
+    m.deletedOn = chatTime(at);
+    return this.move(t, m, at);
   }
 
   async createThread(request: Parameters<ChatPort['createThread']>[0]) {
@@ -121,38 +220,96 @@ export class FakeChat implements ChatPort {
     if (failure) throw failure;
     const t = this.thread(threadId);
     if (!t.members.has(SERVICE_USER)) throw new AcsFailure('forbidden', 'ACS answered 403', 403);
-    const id = String(Math.max(Date.now(), ++this.clock));
-    this.clock = Number(id);
-    t.messages.unshift({
-      id,
+    const { id } = this.post(threadId, {
       type: message.type ?? 'text',
-      sequenceId: String(t.messages.length + 1),
-      version: id,
-      createdOn: new Date().toISOString(),
-      senderId: SERVICE_USER,
       content: { message: message.content },
-      ...(message.metadata ? { metadata: { ...message.metadata } } : {}),
+      senderId: SERVICE_USER,
+      ...(message.senderDisplayName !== undefined ? { senderDisplayName: message.senderDisplayName } : {}),
+      ...(message.metadata ? { metadata: message.metadata } : {}),
     });
     const lost = this.loseNextResults.shift();
     if (lost) throw lost;
     return { messageId: id };
   }
   async getMessage(threadId: string, messageId: string) {
-    const m = this.thread(threadId).messages.find((x) => x.id === messageId);
+    return copy(this.stored(this.thread(threadId), messageId));
+  }
+  /** Newest first, as ACS lists them; `startTime` on creation time, as the emulator reads it. */
+  async *listMessages(threadId: string, options: { startTime?: Date; pageSize?: number } = {}) {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.listMessagesPage(threadId, {
+        ...options,
+        ...(continuationToken ? { continuationToken } : {}),
+      });
+      yield* page.messages;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+  /**
+   * Pages as the emulator does: newest sequence id first, only messages created at or after `startTime`; the
+   * token holds the last sequence id returned and the listing's startTime (a later page keeps the first one's),
+   * so messages sent or moved while a client pages never shift the pages it has not read yet.
+   */
+  async listMessagesPage(
+    threadId: string,
+    options: { startTime?: Date; pageSize?: number; continuationToken?: string } = {},
+  ): Promise<MessagePage> {
+    this.listPageCalls++;
+    const t = this.thread(threadId);
+    const token = options.continuationToken
+      ? (JSON.parse(options.continuationToken) as { below: number; startTime?: number })
+      : undefined;
+    const startTime = token ? token.startTime : options.startTime?.getTime();
+    const below = token?.below ?? Number.POSITIVE_INFINITY;
+    const size = options.pageSize ?? 200;
+    const messages: ChatMessageInfo[] = [];
+    let more = false;
+    for (const m of t.messages) {
+      if (Number(m.sequenceId) >= below || createdAtOf(m) < (startTime ?? 0)) continue;
+      if (messages.length === size) {
+        more = true;
+        break;
+      }
+      messages.push(copy(m));
+    }
+    const last = messages[messages.length - 1];
+    return {
+      messages,
+      ...(more && last
+        ? {
+            continuationToken: JSON.stringify({
+              below: Number(last.sequenceId),
+              ...(startTime !== undefined ? { startTime } : {}),
+            }),
+          }
+        : {}),
+    };
+  }
+
+  private stored(t: FakeThread, messageId: string): ChatMessageInfo {
+    const m = t.messages.find((x) => x.id === messageId);
     if (!m) throw new AcsFailure('notFound', `message ${messageId}`, 404);
     return m;
   }
-  /** Newest first, as ACS lists them; `startTime` on creation time, as the emulator reads it. */
-  async *listMessages(threadId: string, options: { startTime?: Date } = {}) {
-    const from = options.startTime?.getTime() ?? 0;
-    for (const m of this.thread(threadId).messages) if (Date.parse(m.createdOn) >= from) yield m;
+
+  /** The next id or change time: the service's clock, never repeating. */
+  private tick(): number {
+    this.clock = Math.max(this.now(), this.clock + 1);
+    return this.clock;
   }
-  async listMessagesPage(threadId: string, options: { pageSize?: number; continuationToken?: string } = {}) {
-    const from = Number(options.continuationToken ?? 0);
-    const size = options.pageSize ?? 200;
-    const all = this.thread(threadId).messages;
-    const next = from + size < all.length ? String(from + size) : undefined;
-    return { messages: all.slice(from, from + size), ...(next ? { continuationToken: next } : {}) };
+
+  private nextSequenceId(t: FakeThread): number {
+    return Number(t.messages[0]?.sequenceId ?? 0) + 1;
+  }
+
+  /** An edit or deletion at `at`: a new version, and the thread's next sequence id (listed first from now on). */
+  private move(t: FakeThread, m: ChatMessageInfo, at: number): ChatMessageInfo {
+    m.version = String(at);
+    m.sequenceId = String(this.nextSequenceId(t));
+    t.messages.splice(t.messages.indexOf(m), 1);
+    t.messages.unshift(m);
+    return copy(m);
   }
 
   private rejections(participants: ParticipantSpec[]) {

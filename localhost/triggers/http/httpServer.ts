@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import { invoke } from '../../worker/invoke';
-import type { LoadedApp } from '../../worker/loadApp';
+import { httpStreamUri, type LoadedApp } from '../../worker/loadApp';
 import { describeError, type LogSink } from '../../worker/log';
 import { hasValidKey } from './functionKeys';
 import type { HttpFunction } from './functionRoutes';
@@ -9,6 +9,7 @@ import { BodyTooLargeError, readBody } from './requestBody';
 import { runtimeQuery, runtimeUrl } from './requestUrl';
 import { sendEmpty, sendHtml, writeRpcHttp } from './responses';
 import { findRoute, splitPath, type CompiledRoute } from './routeTemplates';
+import { invokeThroughWorker, requestHeaders } from './workerProxy';
 
 /** Kestrel's default limit on the request line (method, target, version), answered with 414 as the runtime does. */
 const MAX_REQUEST_LINE_BYTES = 8192;
@@ -17,9 +18,6 @@ const MAX_REQUEST_LINE_BYTES = 8192;
 const HOME_PAGE =
   '<!DOCTYPE html>\n<html>\n<head><title>Your Azure Function App is up and running.</title></head>\n' +
   '<body><p>Your Azure Function App is up and running (local host).</p></body>\n</html>\n';
-
-// Hop-by-hop headers describe this connection, not the request the function sees.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te']);
 
 export interface HttpHostContext {
   app: LoadedApp;
@@ -33,15 +31,6 @@ export interface HttpHostContext {
   track(work: Promise<unknown>): void;
   /** Requests wait for this (the appStart hooks) before any function runs. */
   ready: Promise<void>;
-}
-
-function requestHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
 }
 
 function keyRequired(ctx: HttpHostContext, req: IncomingMessage, url: URL, res: ServerResponse): boolean {
@@ -72,6 +61,15 @@ async function handleRoute(
   }
   const target = match.route.value;
   if (target.authLevel !== 'anonymous' && keyRequired(ctx, req, url, res)) return;
+  const workerUri = httpStreamUri(ctx.app);
+  if (workerUri) {
+    await invokeThroughWorker(
+      { app: ctx.app, fn: target.fn, sink: ctx.sink, workerUri, method, url, params: match.params },
+      req,
+      res,
+    );
+    return;
+  }
   const body = await readBody(req);
   const result = await invoke(
     ctx.app,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'http';
 
-const MAX_BODY_BYTES = 100 * 1024 * 1024;
+/** The Functions limit on a request body. */
+export const MAX_BODY_BYTES = 100 * 1024 * 1024;
 
 export class BodyTooLargeError extends Error {}
 

@@ -147,6 +147,19 @@ describe('history archive', () => {
     expect(idle.counts.records).toBe(second.counts.records);
   }, 300_000);
 
+  it('streams the read-back: chunked, no length up front, every line right', async () => {
+    const res = await stack.api('GET', threadPath(thread.threadId, '/archive/messages?includeSystem=true'), undefined, {
+      'accept-encoding': 'identity',
+    });
+    expect(res.status).toBe(200);
+    // The host passes the body on as the function writes it (enableHttpStream), instead of collecting it first.
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    expect(res.headers.get('content-length')).toBeNull();
+    const lines = res.text.split('\n').filter((l) => l !== '');
+    const listed = chronological(await listAll(thread.member.chat));
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(listed.map(expectedRecord));
+  }, 120_000);
+
   it('keeps the archive of a thread deleted in ACS', async () => {
     const gone = await createThreadWithMember(stack, 'Soon gone');
     await sendMessages(gone, 50, 'gone');
