@@ -4,7 +4,7 @@
  * hold it yet; this reaches edits of messages created before the re-scan window, which no listing from startTime
  * returns. One row per (thread, message): noting the same message twice before a run is one note.
  */
-import type { TableClient } from '@azure/data-tables';
+import { type TableClient, odata } from '@azure/data-tables';
 import { statusOf, tableOnFirstUse } from '../storage/tables';
 
 export interface ChangeNote {
@@ -31,7 +31,7 @@ export function tableChangeNotes(client: TableClient, now: () => Date = () => ne
     async list(threadId, max) {
       const out: ChangeNote[] = [];
       const rows = (await table()).listEntities({
-        queryOptions: { filter: `PartitionKey eq '${threadId.replace(/'/g, "''")}'`, select: ['RowKey'] },
+        queryOptions: { filter: odata`PartitionKey eq ${threadId}`, select: ['RowKey'] },
       });
       for await (const row of rows) {
         out.push({ messageId: row.rowKey ?? '', etag: row.etag });

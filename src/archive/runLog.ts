@@ -3,7 +3,7 @@
  * trigger, then running, then its outcome. Row keys start with the inverted queue time, so the first row of a
  * partition is the latest run and reading it is one small query.
  */
-import type { TableClient } from '@azure/data-tables';
+import { type TableClient, odata } from '@azure/data-tables';
 import { getEntityOrUndefined, tableOnFirstUse } from '../storage/tables';
 import type { RunCounts, RunOutcome } from './manifest';
 
@@ -54,7 +54,7 @@ export function tableRunLog(client: TableClient): RunLog {
     },
     async latest(threadId) {
       const pages = (await table())
-        .listEntities<RunEntity>({ queryOptions: { filter: `PartitionKey eq '${threadId.replace(/'/g, "''")}'` } })
+        .listEntities<RunEntity>({ queryOptions: { filter: odata`PartitionKey eq ${threadId}` } })
         .byPage({ maxPageSize: 1 });
       for await (const page of pages) {
         const row = page[0];
