@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   if (listOnly) {
     // Machine-readable, for tools that must know the functions before the host starts (npm start).
     const functions = await listFunctions(options.appDir, consoleSink('warning'));
-    console.log(JSON.stringify({ functions }));
+    // Exit once written: an app with HTTP streams has a server open in the worker that would keep us alive.
+    process.stdout.write(`${JSON.stringify({ functions })}\n`, () => process.exit(0));
     return;
   }
   // Signal handlers go in before anything is printed: a parent may signal as soon as it sees a line.

@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { getBulkAdd, PARTICIPANT_RETRY_QUEUE } from '../services';
 
-const retryMessage = z.object({ jobId: z.string().min(1), round: z.number().int().min(0) });
+export const retryMessage = z.object({ jobId: z.string().min(1), round: z.number().int().min(0) });
 
 /** One background round of a bulk-add job (see src/participants/bulkAdd.ts). */
 export async function participantRetries(message: unknown, context: InvocationContext): Promise<void> {

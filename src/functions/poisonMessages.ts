@@ -1,10 +1,18 @@
 import { app } from '@azure/functions';
 import type { InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { ARCHIVE_JOB_QUEUE, BOT_COMMAND_QUEUE, getArchiveService, getBot } from '../services';
+import {
+  ARCHIVE_JOB_QUEUE,
+  BOT_COMMAND_QUEUE,
+  getArchiveService,
+  getBot,
+  getBulkAdd,
+  PARTICIPANT_RETRY_QUEUE,
+} from '../services';
 import { poisonQueueOf } from '../storage/names';
 import { archiveJobMessage } from './archiveJobs';
 import { botCommandMessage } from './botCommands';
+import { retryMessage } from './participantRetries';
 
 /**
  * One trigger per poison queue: a message the host gave up on (it failed `maxDequeueCount` deliveries) ends the
@@ -46,4 +54,14 @@ onPoison('botCommandsPoison', BOT_COMMAND_QUEUE, botCommandMessage, async (job) 
     'in progress': 'an attempt is still carrying it out',
   }[outcome];
   return `command ${job.messageId} in ${job.threadId}: ${said}`;
+});
+
+onPoison('participantRetriesPoison', PARTICIPANT_RETRY_QUEUE, retryMessage, async (round) => {
+  const outcome = await (await getBulkAdd()).abandonRound(round);
+  const said = {
+    'given up': 'its participants still retrying are marked failed and the job completed',
+    'already handled': 'the job had moved on',
+    'not found': 'the job does not exist',
+  }[outcome];
+  return `participant job ${round.jobId} round ${round.round}: ${said}`;
 });

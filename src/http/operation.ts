@@ -117,9 +117,16 @@ async function parseRequest<
   const errors = [];
   let params: unknown = undefined;
   if (op.params) {
-    const result = op.params.safeParse(request.params);
+    // Only the route's own parameters: with HTTP streams the runtime's binding data also carries the query
+    // string's names in `request.params`.
+    const routeParams = Object.fromEntries(
+      Object.keys(op.params.shape).flatMap((name) =>
+        request.params[name] === undefined ? [] : [[name, request.params[name]]],
+      ),
+    );
+    const result = op.params.safeParse(routeParams);
     if (result.success) params = result.data;
-    else errors.push(...toFieldErrors(result.error, request.params, 'path'));
+    else errors.push(...toFieldErrors(result.error, routeParams, 'path'));
   }
   let query: unknown = undefined;
   if (op.query) {

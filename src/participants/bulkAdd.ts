@@ -171,6 +171,33 @@ export class BulkAdd {
     }
   }
 
+  /**
+   * A round whose queue message failed every delivery (it is in the poison queue): unless the job moved on, its
+   * participants still retrying end `failed` with the reason, and the job completes, so the job API says what became
+   * of everyone instead of showing them retrying for ever.
+   */
+  async abandonRound(message: RetryMessage): Promise<'given up' | 'already handled' | 'not found'> {
+    const found = await this.deps.jobs.get(message.jobId);
+    if (!found) return 'not found';
+    const { job, participants } = found;
+    if (job.state === 'completed' || message.round !== job.round) return 'already handled';
+    const givenUp = participants
+      .filter((p) => p.status === 'retrying')
+      .map((p): JobParticipant => ({
+        ...p,
+        status: 'failed',
+        error: {
+          code: 'RetriesAbandoned',
+          message: `a background retry round failed on every delivery of its queue message (after ${p.attempts} attempts to add)`,
+        },
+        nextAttemptAt: undefined,
+      }));
+    await this.deps.jobs.saveParticipants(job.jobId, givenUp);
+    return (await this.deps.jobs.advance(job, { round: job.round + 1, state: 'completed' }))
+      ? 'given up'
+      : 'already handled';
+  }
+
   async getJob(threadId: string, jobId: string): Promise<{ job: Job; participants: ParticipantResult[] }> {
     const found = await this.deps.jobs.get(jobId);
     if (!found || found.job.threadId !== threadId) {

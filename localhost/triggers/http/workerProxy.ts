@@ -15,6 +15,7 @@ import { invoke, type InvocationResult } from '../../worker/invoke';
 import type { LoadedApp } from '../../worker/loadApp';
 import type { LogSink } from '../../worker/log';
 import { MAX_BODY_BYTES } from './requestBody';
+import { runtimeQuery } from './requestUrl';
 import { sendEmpty } from './responses';
 
 // Hop-by-hop headers describe one connection, not the request or response they travel with.
@@ -58,7 +59,11 @@ export async function invokeThroughWorker(
     Headers: { json: JSON.stringify(headers) },
     Query: { json: JSON.stringify(Object.fromEntries(call.url.searchParams)) },
   };
-  for (const [name, value] of Object.entries(call.params)) triggerMetadata[name] = { string: value };
+  // The runtime's binding data: the query string's names, then the route's values (which win); the library makes
+  // `request.params` of them all when streaming.
+  for (const [name, value] of Object.entries({ ...runtimeQuery(call.url), ...call.params })) {
+    triggerMetadata[name] = { string: value };
+  }
   const invocation = invoke(
     call.app,
     call.fn,

@@ -4,10 +4,12 @@
  * it carried visibly, with an error logged. The message is put in the poison queue the way the host leaves it, so
  * the test does not wait through five failing deliveries.
  */
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '@azure/communication-chat';
 import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { runKeyOf, tableRunLog } from '../../../src/archive/runLog';
+import { tableJobStore } from '../../../src/participants/jobStore';
 import { GAVE_UP_REPLY } from '../../../src/bot/bot';
 import { poisonQueueOf, STORAGE_NAMES } from '../../../src/storage/names';
 import { startAppStack, threadPath, type AppStack } from '../../support/appStack';
@@ -44,6 +46,9 @@ describe('poison messages: nothing stays in progress without a word', () => {
     );
   }
 
+  const table = (name: string): TableClient =>
+    TableClient.fromConnectionString(stack.azurite.connectionString, name, { allowInsecureConnection: true });
+
   async function newThread(topic: string): Promise<{ threadId: string; memberId: string; member: AppStackUser }> {
     const member = await stack.newUser();
     const res = await stack.api('POST', '/api/threads', { topic, participants: [{ id: member.id }] });
@@ -53,11 +58,7 @@ describe('poison messages: nothing stays in progress without a word', () => {
 
   it('archive-jobs: the run a crashed attempt left running ends failed, saying it was given up', async () => {
     const { threadId } = await newThread('Poisoned archive');
-    const runs = tableRunLog(
-      TableClient.fromConnectionString(stack.azurite.connectionString, STORAGE_NAMES.tables.archiveRuns, {
-        allowInsecureConnection: true,
-      }),
-    );
+    const runs = tableRunLog(table(STORAGE_NAMES.tables.archiveRuns));
     const queuedAt = new Date();
     const job = { threadId, runId: 'poisoned-run', runKey: runKeyOf('poisoned-run', queuedAt), trigger: 'timer' };
     // What an attempt that died mid-run leaves behind (the queue delivered it again until it gave up).
@@ -81,6 +82,37 @@ describe('poison messages: nothing stays in progress without a word', () => {
       error: expect.stringContaining('failed on every delivery of its queue message'),
     });
     expect(stack.host.output()).toContain(`A ${STORAGE_NAMES.queues.archiveJobs} message failed on every delivery`);
+  }, 120_000);
+
+  it('participant-retries: participants still retrying end failed with the reason, and the job completes', async () => {
+    const { threadId, memberId } = await newThread('Poisoned retries');
+    const jobId = randomUUID();
+    const jobs = tableJobStore(table(STORAGE_NAMES.tables.participantJobs));
+    const retrying = { status: 'retrying' as const, attempts: 3, nextAttemptAt: new Date().toISOString() };
+    // A job the way bulk add leaves it while its background rounds run: one added, two still retrying.
+    await jobs.create({ jobId, threadId, createdAt: new Date().toISOString() }, [
+      { id: memberId, status: 'added', attempts: 1 },
+      { id: '8:acs:poisoned-one', ...retrying },
+      { id: '8:acs:poisoned-two', ...retrying },
+    ]);
+
+    await poison(STORAGE_NAMES.queues.participantRetries, { jobId, round: 0 });
+    await poisonHandled(STORAGE_NAMES.queues.participantRetries);
+
+    const res = await stack.api('GET', threadPath(threadId, `/participants/jobs/${jobId}`));
+    expect(res.status).toBe(200);
+    const job = res.json as { state: string; participants: { id: string; status: string; error?: unknown }[] };
+    expect(job.state).toBe('completed');
+    expect(job.participants.find((p) => p.id === memberId)).toMatchObject({ status: 'added' });
+    for (const id of ['8:acs:poisoned-one', '8:acs:poisoned-two']) {
+      expect(job.participants.find((p) => p.id === id)).toMatchObject({
+        status: 'failed',
+        error: { code: 'RetriesAbandoned', message: expect.stringContaining('every delivery of its queue message') },
+      });
+    }
+    expect(stack.host.output()).toContain(
+      `A ${STORAGE_NAMES.queues.participantRetries} message failed on every delivery`,
+    );
   }, 120_000);
 
   it('bot-commands: the user is told once that the command could not be carried out', async () => {
