@@ -15,6 +15,7 @@ export function tableEventDedupe(
   service: TableServiceClient,
   tableFor: (name: string) => TableClient,
   now: () => Date = () => new Date(),
+  log: (line: string) => void = (line) => console.warn(line),
 ): EventDedupe {
   const ready = new Map<string, Promise<TableClient>>();
   let sweptDay = '';
@@ -25,7 +26,12 @@ export function tableEventDedupe(
       t = client.createTable().then(() => client);
       t.catch(() => ready.delete(day));
       ready.set(day, t);
-      void sweep();
+      // Housekeeping only: a failure is logged and retried with the next new table, never left unhandled (an
+      // unhandled rejection ends the Node worker and every invocation in flight).
+      sweep().catch((error: unknown) => {
+        sweptDay = '';
+        log(`Could not drop expired bot event tables: ${error instanceof Error ? error.message : String(error)}`);
+      });
     }
     return t;
   };
