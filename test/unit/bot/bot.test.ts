@@ -312,3 +312,51 @@ describe('handleChatEvent', () => {
     expect(queued).toHaveLength(1);
   });
 });
+
+describe('a chat event through a crash', () => {
+  /** A step that never returns: the process died there. */
+  const crash = (reached: () => void) => () => (reached(), new Promise<never>(() => undefined));
+  const event = (id: string) => ({
+    id,
+    eventType: 'Microsoft.Communication.ChatMessageReceivedInThread',
+    eventTime: '2026-12-01T10:00:00Z',
+    data: {
+      threadId: '19:t1@thread.v2',
+      messageId: 'm-crash',
+      messageBody: '/help',
+      type: 'Text',
+      senderCommunicationIdentifier: { rawId: userId(1), communicationUser: { id: userId(1) } },
+      composeTime: '2026-12-01T10:00:00Z',
+      metadata: {},
+    },
+  });
+
+  it('still yields one reply when the process dies between the dedupe row and the enqueue', async () => {
+    const { bot, replies } = setup();
+    const rows = new Set<string>();
+    const queued: CommandJob[] = [];
+    let crashed!: () => void;
+    const died = new Promise<void>((resolve) => (crashed = resolve));
+    const dedupe = {
+      firstTime: async (id: string) => (rows.has(id) ? false : (rows.add(id), true)),
+      forget: async (id: string) => void rows.delete(id),
+      seen: async (id: string) => rows.has(id),
+      remember: async (id: string) => void rows.add(id),
+    };
+    const deps = (send: ChatEventDeps['commands']['send']) =>
+      ({
+        serviceUserId: async () => SERVICE_USER,
+        dedupe,
+        commands: { send },
+        noteChanged: async () => undefined,
+      }) as ChatEventDeps;
+
+    // First delivery: the process dies while enqueuing (no catch runs); Event Grid gets no answer.
+    void handleChatEvent(event('e-crash'), deps(crash(crashed)));
+    await died;
+    // Event Grid delivers again to a new process.
+    await handleChatEvent(event('e-crash'), deps(async (job) => void queued.push(job)));
+    for (const job of queued) await bot.run(job);
+    expect(replies()).toHaveLength(1);
+  });
+});
