@@ -53,19 +53,22 @@ export function tableEventDedupe(
     }
   };
   return {
-    async firstTime(eventId, eventTime) {
+    async seen(eventId, eventTime) {
       const t = await table(dayOf(eventTime));
       try {
-        await t.createEntity({ partitionKey: 'event', rowKey: rowKeyOf(eventId), seenAt: now().toISOString() });
+        await t.getEntity('event', rowKeyOf(eventId));
         return true;
       } catch (error) {
-        if (statusOf(error) === 409) return false;
+        if (statusOf(error) === 404) return false;
         throw error;
       }
     },
-    async forget(eventId, eventTime) {
+    async remember(eventId, eventTime) {
       const t = await table(dayOf(eventTime));
-      await t.deleteEntity('event', rowKeyOf(eventId)).catch(() => undefined);
+      await t.upsertEntity(
+        { partitionKey: 'event', rowKey: rowKeyOf(eventId), seenAt: now().toISOString() },
+        'Replace',
+      );
     },
   };
 }

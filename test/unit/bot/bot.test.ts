@@ -233,8 +233,8 @@ describe('handleChatEvent', () => {
     const d: ChatEventDeps = {
       serviceUserId: async () => SERVICE_USER,
       dedupe: {
-        firstTime: async (id) => (seen.has(id) ? false : (seen.add(id), true)),
-        forget: async (id) => void seen.delete(id),
+        seen: async (id) => seen.has(id),
+        remember: async (id) => void seen.add(id),
       },
       commands: { send: async (m) => void queued.push(m) },
       noteChanged: async (t, m) => void noted.push(`${t}/${m}`),
@@ -300,7 +300,7 @@ describe('handleChatEvent', () => {
     expect(noted).toEqual(['t/9', 't/9']);
   });
 
-  it('forgets the event when it could not be queued, so the redelivery goes through', async () => {
+  it('does not note the event when it could not be queued, so the redelivery goes through', async () => {
     const { d, queued } = deps();
     const send = d.commands.send;
     d.commands.send = async () => {
@@ -338,24 +338,24 @@ describe('a chat event through a crash', () => {
     let crashed!: () => void;
     const died = new Promise<void>((resolve) => (crashed = resolve));
     const dedupe = {
-      firstTime: async (id: string) => (rows.has(id) ? false : (rows.add(id), true)),
-      forget: async (id: string) => void rows.delete(id),
       seen: async (id: string) => rows.has(id),
       remember: async (id: string) => void rows.add(id),
     };
-    const deps = (send: ChatEventDeps['commands']['send']) =>
-      ({
-        serviceUserId: async () => SERVICE_USER,
-        dedupe,
-        commands: { send },
-        noteChanged: async () => undefined,
-      }) as ChatEventDeps;
+    const deps = (send: ChatEventDeps['commands']['send']): ChatEventDeps => ({
+      serviceUserId: async () => SERVICE_USER,
+      dedupe,
+      commands: { send },
+      noteChanged: async () => undefined,
+    });
 
     // First delivery: the process dies while enqueuing (no catch runs); Event Grid gets no answer.
     void handleChatEvent(event('e-crash'), deps(crash(crashed)));
     await died;
     // Event Grid delivers again to a new process.
-    await handleChatEvent(event('e-crash'), deps(async (job) => void queued.push(job)));
+    await handleChatEvent(
+      event('e-crash'),
+      deps(async (job) => void queued.push(job)),
+    );
     for (const job of queued) await bot.run(job);
     expect(replies()).toHaveLength(1);
   });

@@ -40,7 +40,7 @@ describe('tableEventDedupe', () => {
         (line: string) => void logged.push(line),
       );
 
-      await dedupe.firstTime('e1', new Date('2026-12-05T09:59:00Z'));
+      await dedupe.seen('e1', new Date('2026-12-05T09:59:00Z'));
       await listed;
       await nextMacrotask();
       await nextMacrotask();
