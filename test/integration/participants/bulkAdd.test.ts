@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { tableJobStore } from '../../../src/participants/jobStore';
 import { STORAGE_NAMES } from '../../../src/storage/names';
@@ -156,7 +157,7 @@ describe('bulk add with transient faults and invalid participants', () => {
         allowInsecureConnection: true,
       }),
     );
-    const jobId = `orphan-${Date.now()}`;
+    const jobId = randomUUID();
     await jobs.create(
       { jobId, threadId, createdAt: new Date(Date.now() - 3_600_000).toISOString() },
       users.map((id) => ({ id, status: 'retrying' as const, attempts: 1 })),
