@@ -13,6 +13,12 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware: a floating promise's rejection is unhandled and ends the Node worker with every invocation in it.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

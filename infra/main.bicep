@@ -38,6 +38,9 @@ param scheduleDispatchCron string = '0 */1 * * * *'
 @description('6-field NCRONTAB in UTC for the nightly archive (ARCHIVE_CRON).')
 param archiveCron string = '0 0 2 * * *'
 
+@description('6-field NCRONTAB in UTC for the housekeeping timer (HOUSEKEEPING_CRON).')
+param housekeepingCron string = '0 */5 * * * *'
+
 @description('Delete a thread in ACS once archived when it is older than this many days; 0 never deletes (ARCHIVE_DELETE_AFTER_DAYS).')
 param archiveDeleteAfterDays string = '0'
 
@@ -168,6 +171,7 @@ module functionApp 'modules/function-app.bicep' = {
     archiveContainerName: archiveContainerName
     scheduleDispatchCron: scheduleDispatchCron
     archiveCron: archiveCron
+    housekeepingCron: housekeepingCron
     archiveDeleteAfterDays: archiveDeleteAfterDays
     botDisplayName: botDisplayName
     maximumInstanceCount: maximumInstanceCount

@@ -12,5 +12,6 @@ param deployEventSubscription = bool(readEnvironmentVariable('DEPLOY_EVENT_SUBSC
 param archiveContainerName = readEnvironmentVariable('ARCHIVE_CONTAINER', 'chat-archive')
 param scheduleDispatchCron = readEnvironmentVariable('SCHEDULE_DISPATCH_CRON', '0 */1 * * * *')
 param archiveCron = readEnvironmentVariable('ARCHIVE_CRON', '0 0 2 * * *')
+param housekeepingCron = readEnvironmentVariable('HOUSEKEEPING_CRON', '0 */5 * * * *')
 param archiveDeleteAfterDays = readEnvironmentVariable('ARCHIVE_DELETE_AFTER_DAYS', '0')
 param botDisplayName = readEnvironmentVariable('BOT_DISPLAY_NAME', 'Chat Bot')

@@ -22,6 +22,7 @@ export interface AppConfig {
   archiveContainer: string;
   scheduleDispatchCron: string;
   archiveCron: string;
+  housekeepingCron: string;
   /** 0 = never delete threads after archiving them. */
   archiveDeleteAfterDays: number;
   botDisplayName: string;
@@ -42,6 +43,7 @@ export interface SettingSpec {
 
 export const DEFAULT_SCHEDULE_DISPATCH_CRON = '0 */1 * * * *';
 export const DEFAULT_ARCHIVE_CRON = '0 0 2 * * *';
+export const DEFAULT_HOUSEKEEPING_CRON = '0 */5 * * * *';
 
 /** The single list of settings: the README's configuration table and the infra test are checked against it. */
 export const SETTINGS: readonly SettingSpec[] = [
@@ -111,6 +113,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     scope: 'both',
     defaultValue: DEFAULT_ARCHIVE_CRON,
     description: '6-field NCRONTAB (UTC) of the nightly archive timer.',
+  },
+  {
+    name: 'HOUSEKEEPING_CRON',
+    scope: 'both',
+    defaultValue: DEFAULT_HOUSEKEEPING_CRON,
+    description:
+      '6-field NCRONTAB (UTC) of the housekeeping timer, which re-drives participant jobs left with no progress.',
   },
   {
     name: 'ARCHIVE_DELETE_AFTER_DAYS',
@@ -240,6 +249,7 @@ const configSchema = z.object({
   ),
   scheduleDispatchCron: ncrontab('SCHEDULE_DISPATCH_CRON'),
   archiveCron: ncrontab('ARCHIVE_CRON'),
+  housekeepingCron: ncrontab('HOUSEKEEPING_CRON'),
   archiveDeleteAfterDays: withDefault('ARCHIVE_DELETE_AFTER_DAYS')
     .pipe(
       z.string().regex(/^\d{1,5}$/, {
@@ -261,6 +271,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     archiveContainer: env['ARCHIVE_CONTAINER'],
     scheduleDispatchCron: env['SCHEDULE_DISPATCH_CRON'],
     archiveCron: env['ARCHIVE_CRON'],
+    housekeepingCron: env['HOUSEKEEPING_CRON'],
     archiveDeleteAfterDays: env['ARCHIVE_DELETE_AFTER_DAYS'],
     botDisplayName: env['BOT_DISPLAY_NAME'],
   });

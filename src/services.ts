@@ -19,6 +19,7 @@ import { getConfig } from './config';
 import { tableIdempotencyStore } from './idempotency/idempotencyStore';
 import { BulkAdd, type RetryMessage } from './participants/bulkAdd';
 import { tableJobStore } from './participants/jobStore';
+import { ParticipantJobSweep } from './participants/jobSweep';
 import { jsonQueue, type JsonQueue } from './storage/jsonQueue';
 import { STORAGE_NAMES } from './storage/names';
 import { ThreadService } from './threads/threadService';
@@ -78,6 +79,20 @@ export function getBulkAdd(): Promise<BulkAdd> {
     });
   })();
   return bulkAdd;
+}
+
+let participantJobSweep: Promise<ParticipantJobSweep> | undefined;
+
+/** Re-drives bulk-add jobs left with no queue message (run by the housekeeping timer). */
+export function getParticipantJobSweep(): Promise<ParticipantJobSweep> {
+  participantJobSweep ??= (async () => {
+    const clients = await getStorage();
+    return new ParticipantJobSweep({
+      jobs: tableJobStore(clients.table(STORAGE_NAMES.tables.participantJobs)),
+      queue: jsonQueue<RetryMessage>(clients.queues.getQueueClient(PARTICIPANT_RETRY_QUEUE)),
+    });
+  })();
+  return participantJobSweep;
 }
 
 export function getThreadService(): Promise<ThreadService> {

@@ -42,6 +42,9 @@ param scheduleDispatchCron string
 @description('6-field NCRONTAB (UTC) of the nightly archive (ARCHIVE_CRON).')
 param archiveCron string
 
+@description('6-field NCRONTAB (UTC) of the housekeeping timer (HOUSEKEEPING_CRON).')
+param housekeepingCron string
+
 @description('Days after which an archived thread is deleted in ACS; 0 = never (ARCHIVE_DELETE_AFTER_DAYS).')
 param archiveDeleteAfterDays string
 
@@ -112,6 +115,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'ARCHIVE_CONTAINER', value: archiveContainerName }
         { name: 'SCHEDULE_DISPATCH_CRON', value: scheduleDispatchCron }
         { name: 'ARCHIVE_CRON', value: archiveCron }
+        { name: 'HOUSEKEEPING_CRON', value: housekeepingCron }
         { name: 'ARCHIVE_DELETE_AFTER_DAYS', value: archiveDeleteAfterDays }
         { name: 'BOT_DISPLAY_NAME', value: botDisplayName }
         // Host telemetry with Entra auth (the component has local auth disabled).

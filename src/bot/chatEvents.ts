@@ -21,11 +21,15 @@ export interface ChatEvent {
   data?: Record<string, unknown>;
 }
 
-/** Remembers event ids for a while (Event Grid retries for up to 24 h). */
+/**
+ * Remembers event ids of queued commands for a while (Event Grid retries for up to 24 h). Only a saving: the bot
+ * claims each command by its message id, so a command queued twice still has one effect and one reply.
+ */
 export interface EventDedupe {
-  /** True the first time an id is seen; false for a redelivery. */
-  firstTime(eventId: string, eventTime: Date): Promise<boolean>;
-  forget(eventId: string, eventTime: Date): Promise<void>;
+  /** True when the event's command was queued before. */
+  seen(eventId: string, eventTime: Date): Promise<boolean>;
+  /** Notes the event as queued. */
+  remember(eventId: string, eventTime: Date): Promise<void>;
 }
 
 export interface ChatEventDeps {
@@ -63,21 +67,18 @@ export async function handleChatEvent(
   if (!(type === 'html' ? htmlToText(body) : body).trimStart().startsWith('/'))
     return { outcome: 'ignored', why: 'not a command' };
 
-  if (!(await deps.dedupe.firstTime(event.id, eventTime))) return { outcome: 'duplicate' };
-  try {
-    await deps.commands.send({
-      threadId,
-      messageId,
-      senderId,
-      body,
-      type,
-      postedAt: str(data['composeTime']) || eventTime.toISOString(),
-    });
-  } catch (error) {
-    // Not queued: let Event Grid deliver it again, and let that delivery through.
-    await deps.dedupe.forget(event.id, eventTime).catch(() => undefined);
-    throw error;
-  }
+  if (await deps.dedupe.seen(event.id, eventTime)) return { outcome: 'duplicate' };
+  await deps.commands.send({
+    threadId,
+    messageId,
+    senderId,
+    body,
+    type,
+    postedAt: str(data['composeTime']) || eventTime.toISOString(),
+  });
+  // Noted only once queued: a crash before this line makes the redelivery queue it again (the bot's claim makes
+  // that harmless), where a note written first would have dropped the redelivery and lost the command.
+  await deps.dedupe.remember(event.id, eventTime);
   return { outcome: 'queued' };
 }
 

@@ -15,6 +15,7 @@ export function tableEventDedupe(
   service: TableServiceClient,
   tableFor: (name: string) => TableClient,
   now: () => Date = () => new Date(),
+  log: (line: string) => void = (line) => console.warn(line),
 ): EventDedupe {
   const ready = new Map<string, Promise<TableClient>>();
   let sweptDay = '';
@@ -25,7 +26,12 @@ export function tableEventDedupe(
       t = client.createTable().then(() => client);
       t.catch(() => ready.delete(day));
       ready.set(day, t);
-      void sweep();
+      // Housekeeping only: a failure is logged and retried with the next new table, never left unhandled (an
+      // unhandled rejection ends the Node worker and every invocation in flight).
+      sweep().catch((error: unknown) => {
+        sweptDay = '';
+        log(`Could not drop expired bot event tables: ${error instanceof Error ? error.message : String(error)}`);
+      });
     }
     return t;
   };
@@ -47,19 +53,22 @@ export function tableEventDedupe(
     }
   };
   return {
-    async firstTime(eventId, eventTime) {
+    async seen(eventId, eventTime) {
       const t = await table(dayOf(eventTime));
       try {
-        await t.createEntity({ partitionKey: 'event', rowKey: rowKeyOf(eventId), seenAt: now().toISOString() });
+        await t.getEntity('event', rowKeyOf(eventId));
         return true;
       } catch (error) {
-        if (statusOf(error) === 409) return false;
+        if (statusOf(error) === 404) return false;
         throw error;
       }
     },
-    async forget(eventId, eventTime) {
+    async remember(eventId, eventTime) {
       const t = await table(dayOf(eventTime));
-      await t.deleteEntity('event', rowKeyOf(eventId)).catch(() => undefined);
+      await t.upsertEntity(
+        { partitionKey: 'event', rowKey: rowKeyOf(eventId), seenAt: now().toISOString() },
+        'Replace',
+      );
     },
   };
 }

@@ -116,16 +116,25 @@ export class BulkAdd {
       this.deps.log?.(`Job ${message.jobId} not found; message dropped`);
       return;
     }
-    const { job, participants } = found;
-    if (job.state === 'completed' || message.round !== job.round) {
+    const { job: read, participants } = found;
+    if (read.state === 'completed' || message.round !== read.round) {
       this.deps.log?.(
-        `Job ${job.jobId} round ${message.round} already handled (job at round ${job.round}, ${job.state})`,
+        `Job ${read.jobId} round ${message.round} already handled (job at round ${read.round}, ${read.state})`,
       );
+      return;
+    }
+    // Claim the round before working it: of two deliveries of one message only one moves the job on, so only one
+    // adds and queues the next round. A crash after the claim leaves the job with no message; the sweep
+    // (jobSweep.ts) re-drives it.
+    const next = read.round + 1;
+    const job = await this.deps.jobs.advance(read, { round: next, state: 'running' });
+    if (!job) {
+      this.deps.log?.(`Job ${read.jobId} round ${message.round} taken by another delivery`);
       return;
     }
     const retrying = participants.filter((p) => p.status === 'retrying');
     const changed: JobParticipant[] = [];
-    let remaining: AddOutcome[] = [];
+    const remaining: AddOutcome[] = [];
     if (retrying.length > 0) {
       const members = await this.memberIds(job.threadId).catch(() => new Set<string>());
       const toAdd = retrying.filter((p) => !members.has(p.id));
@@ -155,19 +164,17 @@ export class BulkAdd {
         }
       }
     }
-    const next = job.round + 1;
     if (remaining.length > 0) {
       const delay = this.roundDelay(next, remaining);
       const nextAttemptAt = new Date(this.now() + delay).toISOString();
       for (const p of changed) if (p.status === 'retrying') p.nextAttemptAt = nextAttemptAt;
       await this.deps.jobs.saveParticipants(job.jobId, changed);
-      // The next message goes out before the job moves on: a crash in between leaves this round's message to be
-      // redelivered (it still matches the job), never a job that nothing will re-drive.
       await this.deps.queue.send({ jobId: job.jobId, round: next }, delay);
-      if (!(await this.deps.jobs.advance(job, { round: next, state: 'running' }))) remaining = [];
     } else {
       await this.deps.jobs.saveParticipants(job.jobId, changed);
-      await this.deps.jobs.advance(job, { round: next, state: 'completed' });
+      // The sweep may have touched the row since the claim; then this round's work is redone harmlessly.
+      if (!(await this.deps.jobs.advance(job, { round: next, state: 'completed' })))
+        this.deps.log?.(`Job ${job.jobId} moved on during round ${message.round}; it will be re-driven`);
     }
   }
 

@@ -30,8 +30,10 @@ export interface JobStore {
   create(job: Omit<Job, 'etag' | 'updatedAt' | 'round' | 'state'>, participants: JobParticipant[]): Promise<void>;
   get(jobId: string): Promise<{ job: Job; participants: JobParticipant[] } | undefined>;
   saveParticipants(jobId: string, participants: JobParticipant[]): Promise<void>;
-  /** Moves the job on if nobody else did since it was read; false when the ETag no longer matches. */
-  advance(job: Job, next: Pick<Job, 'round' | 'state'>): Promise<boolean>;
+  /** Moves the job on if nobody else did since it was read: the job as moved, or undefined when the ETag no longer matches. */
+  advance(job: Job, next: Pick<Job, 'round' | 'state'>): Promise<Job | undefined>;
+  /** Running jobs not moved on since `updatedBefore` (ISO time): candidates for the sweep to re-drive. */
+  listStale(updatedBefore: string): Promise<Job[]>;
 }
 
 const JOB_ROW = '~job'; // '~' sorts after every participant id ('8:…'), so the job row reads last
@@ -126,17 +128,37 @@ export function tableJobStore(client: TableClient, now: () => Date = () => new D
       );
     },
     async advance(job, next) {
+      const updatedAt = now().toISOString();
       try {
-        await (
+        const response = await (
           await table()
-        ).updateEntity({ partitionKey: job.jobId, rowKey: JOB_ROW, ...next, updatedAt: now().toISOString() }, 'Merge', {
-          etag: job.etag,
-        });
-        return true;
+        ).updateEntity({ partitionKey: job.jobId, rowKey: JOB_ROW, ...next, updatedAt }, 'Merge', { etag: job.etag });
+        return { ...job, ...next, updatedAt, etag: response.etag ?? '' };
       } catch (error) {
-        if (statusOf(error) === 412) return false;
+        if (statusOf(error) === 412) return undefined;
         throw error;
       }
+    },
+    async listStale(updatedBefore) {
+      const t = await table();
+      const jobs: Job[] = [];
+      const rows = t.listEntities<JobEntity>({
+        queryOptions: {
+          filter: `RowKey eq '${JOB_ROW}' and state eq 'running' and updatedAt lt '${updatedBefore.replace(/'/g, "''")}'`,
+        },
+      });
+      for await (const e of rows) {
+        jobs.push({
+          jobId: e.partitionKey,
+          threadId: e.threadId,
+          state: e.state,
+          round: e.round,
+          createdAt: e.createdAt,
+          updatedAt: e.updatedAt,
+          etag: e.etag,
+        });
+      }
+      return jobs;
     },
   };
 }

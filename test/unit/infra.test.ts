@@ -175,6 +175,7 @@ const PARAM_FOR_SETTING: Record<string, string> = {
   archiveContainerName: 'ARCHIVE_CONTAINER',
   scheduleDispatchCron: 'SCHEDULE_DISPATCH_CRON',
   archiveCron: 'ARCHIVE_CRON',
+  housekeepingCron: 'HOUSEKEEPING_CRON',
   archiveDeleteAfterDays: 'ARCHIVE_DELETE_AFTER_DAYS',
   botDisplayName: 'BOT_DISPLAY_NAME',
 };

@@ -1,4 +1,8 @@
-import { createUsers, memberCounts, startAppStack, threadPath, type AppStack } from '../../support/appStack';
+import { randomUUID } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
+import { tableJobStore } from '../../../src/participants/jobStore';
+import { STORAGE_NAMES } from '../../../src/storage/names';
+import { createUsers, startAppStack, threadPath, type AppStack } from '../../support/appStack';
 import { eventually } from '../../support/processes';
 
 interface Outcome {
@@ -19,6 +23,23 @@ async function newThread(stack: AppStack, topic: string): Promise<string> {
   return (res.json as BulkAnswer).threadId;
 }
 
+/**
+ * How often each user was added, from the thread's participantAdded system messages (one per add that added
+ * someone): the member list is a set, so it cannot show a double add.
+ */
+async function addedCounts(stack: AppStack, threadId: string, memberId: string): Promise<Map<string, number>> {
+  const token = (await stack.identity.getToken({ communicationUserId: memberId }, ['chat'])).token;
+  const counts = new Map<string, number>();
+  for await (const m of stack.chatAs(token).getChatThreadClient(threadId).listMessages()) {
+    if (m.type !== 'participantAdded') continue;
+    for (const p of m.content?.participants ?? []) {
+      const id = (p.id as { communicationUserId: string }).communicationUserId;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
 /** The final outcome of every participant: from the answer, or from the job once it has finished. */
 async function settle(stack: AppStack, answer: BulkAnswer): Promise<Outcome[]> {
   if (!answer.jobId) return answer.participants;
@@ -34,7 +55,8 @@ async function settle(stack: AppStack, answer: BulkAnswer): Promise<Outcome[]> {
 describe('bulk add with transient faults and invalid participants', () => {
   let stack: AppStack;
   beforeAll(async () => {
-    stack = await startAppStack();
+    // A fast housekeeping timer, so the job sweep runs within the test.
+    stack = await startAppStack({ env: { HOUSEKEEPING_CRON: '*/2 * * * * *' } });
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
@@ -90,7 +112,7 @@ describe('bulk add with transient faults and invalid participants', () => {
 
     for (const { threadId, mine } of results) {
       const valid = mine.filter((id) => !invalid.includes(id));
-      const counts = await memberCounts(stack, threadId, valid[0] as string);
+      const counts = await addedCounts(stack, threadId, valid[0] as string);
       for (const id of valid) expect(counts.get(id)).toBe(1);
       for (const id of invalid) expect(counts.has(id)).toBe(false);
       expect([...counts.values()].every((c) => c === 1)).toBe(true);
@@ -121,9 +143,31 @@ describe('bulk add with transient faults and invalid participants', () => {
 
     const outcomes = await settle(stack, answer);
     expect(outcomes.filter((o) => o.status !== 'added')).toEqual([]);
-    const counts = await memberCounts(stack, threadId, users[0] as string);
+    const counts = await addedCounts(stack, threadId, users[0] as string);
     for (const id of users) expect(counts.get(id)).toBe(1);
   }, 300_000);
+
+  it('finishes a job row left with no queue message: the housekeeping sweep re-drives it', async () => {
+    const users = await createUsers(stack, 5);
+    const threadId = await newThread(stack, 'orphaned job');
+    // What a request that crashed between writing its job and queueing its first round leaves behind: the row
+    // (last moved on an hour ago, well past the sweep's threshold) and no message.
+    const jobs = tableJobStore(
+      TableClient.fromConnectionString(stack.azurite.connectionString, STORAGE_NAMES.tables.participantJobs, {
+        allowInsecureConnection: true,
+      }),
+    );
+    const jobId = randomUUID();
+    await jobs.create(
+      { jobId, threadId, createdAt: new Date(Date.now() - 3_600_000).toISOString() },
+      users.map((id) => ({ id, status: 'retrying' as const, attempts: 1 })),
+    );
+
+    const outcomes = await settle(stack, { threadId, jobId, participants: [] });
+    expect(outcomes.map((o) => [o.id, o.status])).toEqual(users.map((id) => [id, 'added']));
+    const counts = await addedCounts(stack, threadId, users[0] as string);
+    for (const id of users) expect(counts.get(id)).toBe(1);
+  }, 180_000);
 
   it('splits a chunk the service refuses with a 400 and adds the rest', async () => {
     const users = await createUsers(stack, 12);

@@ -233,8 +233,8 @@ describe('handleChatEvent', () => {
     const d: ChatEventDeps = {
       serviceUserId: async () => SERVICE_USER,
       dedupe: {
-        firstTime: async (id) => (seen.has(id) ? false : (seen.add(id), true)),
-        forget: async (id) => void seen.delete(id),
+        seen: async (id) => seen.has(id),
+        remember: async (id) => void seen.add(id),
       },
       commands: { send: async (m) => void queued.push(m) },
       noteChanged: async (t, m) => void noted.push(`${t}/${m}`),
@@ -300,7 +300,7 @@ describe('handleChatEvent', () => {
     expect(noted).toEqual(['t/9', 't/9']);
   });
 
-  it('forgets the event when it could not be queued, so the redelivery goes through', async () => {
+  it('does not note the event when it could not be queued, so the redelivery goes through', async () => {
     const { d, queued } = deps();
     const send = d.commands.send;
     d.commands.send = async () => {
@@ -310,5 +310,53 @@ describe('handleChatEvent', () => {
     d.commands.send = send;
     expect(await handleChatEvent(received('e2', '/help'), d)).toEqual({ outcome: 'queued' });
     expect(queued).toHaveLength(1);
+  });
+});
+
+describe('a chat event through a crash', () => {
+  /** A step that never returns: the process died there. */
+  const crash = (reached: () => void) => () => (reached(), new Promise<never>(() => undefined));
+  const event = (id: string) => ({
+    id,
+    eventType: 'Microsoft.Communication.ChatMessageReceivedInThread',
+    eventTime: '2026-12-01T10:00:00Z',
+    data: {
+      threadId: '19:t1@thread.v2',
+      messageId: 'm-crash',
+      messageBody: '/help',
+      type: 'Text',
+      senderCommunicationIdentifier: { rawId: userId(1), communicationUser: { id: userId(1) } },
+      composeTime: '2026-12-01T10:00:00Z',
+      metadata: {},
+    },
+  });
+
+  it('still yields one reply when the process dies between the dedupe row and the enqueue', async () => {
+    const { bot, replies } = setup();
+    const rows = new Set<string>();
+    const queued: CommandJob[] = [];
+    let crashed!: () => void;
+    const died = new Promise<void>((resolve) => (crashed = resolve));
+    const dedupe = {
+      seen: async (id: string) => rows.has(id),
+      remember: async (id: string) => void rows.add(id),
+    };
+    const deps = (send: ChatEventDeps['commands']['send']): ChatEventDeps => ({
+      serviceUserId: async () => SERVICE_USER,
+      dedupe,
+      commands: { send },
+      noteChanged: async () => undefined,
+    });
+
+    // First delivery: the process dies while enqueuing (no catch runs); Event Grid gets no answer.
+    void handleChatEvent(event('e-crash'), deps(crash(crashed)));
+    await died;
+    // Event Grid delivers again to a new process.
+    await handleChatEvent(
+      event('e-crash'),
+      deps(async (job) => void queued.push(job)),
+    );
+    for (const job of queued) await bot.run(job);
+    expect(replies()).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { AcsFailure } from '../../../src/acs/acsErrors';
 import { BulkAdd, type RetryMessage } from '../../../src/participants/bulkAdd';
+import { ParticipantJobSweep } from '../../../src/participants/jobSweep';
 import type { Job, JobParticipant, JobStore } from '../../../src/participants/jobStore';
 import { DomainError } from '../../../src/domainErrors';
 import { FakeChat, SERVICE_USER, userId } from '../../support/fakeChat';
@@ -20,11 +21,16 @@ class MemoryJobs implements JobStore {
   async saveParticipants(jobId: string, participants: JobParticipant[]) {
     for (const p of participants) this.jobs.get(jobId)?.participants.set(p.id, p);
   }
-  async advance(job: Job, next: Pick<Job, 'round' | 'state'>) {
+  async advance(job: Job, next: Pick<Job, 'round' | 'state'>, updatedAt = new Date().toISOString()) {
     const j = this.jobs.get(job.jobId);
-    if (!j || j.job.etag !== job.etag) return false;
-    j.job = { ...j.job, ...next, etag: String(++this.etags) };
-    return true;
+    if (!j || j.job.etag !== job.etag) return undefined;
+    j.job = { ...j.job, ...next, updatedAt, etag: String(++this.etags) };
+    return { ...j.job };
+  }
+  async listStale(updatedBefore: string) {
+    return [...this.jobs.values()]
+      .map((j) => ({ ...j.job }))
+      .filter((j) => j.state === 'running' && j.updatedAt < updatedBefore);
   }
 }
 
@@ -161,5 +167,35 @@ describe('BulkAdd', () => {
     await expect(bulk.add(threadId, people(2))).rejects.toBe(bug);
     expect(chat.addCalls).toHaveLength(1);
     expect(sent).toEqual([]);
+  });
+
+  it('runs a round once when two deliveries of its message arrive together: one next round is queued', async () => {
+    const { bulk, threadId, sent } = setup(() => unavailable(), 20);
+    await bulk.add(threadId, people(2));
+    await Promise.all([bulk.retryRound(sent[0]!.message), bulk.retryRound(sent[0]!.message)]);
+    expect(sent.map((s) => s.message.round)).toEqual([0, 1]);
+  });
+});
+
+describe('ParticipantJobSweep', () => {
+  it('re-drives a job row left with no queue message (a crash between the row and the message)', async () => {
+    const { bulk, threadId, sent, jobs, chat } = setup(() => undefined);
+    // The request wrote the job and died before its first message.
+    await jobs.create({ jobId: 'j1', threadId, createdAt: '2026-12-05T09:00:00.000Z' }, [
+      { id: userId(1), status: 'retrying', attempts: 1 },
+    ]);
+    const sweep = new ParticipantJobSweep({
+      jobs,
+      queue: { send: async (message, delayMs = 0) => void sent.push({ message, delayMs }) },
+      staleAfterMs: 15 * 60_000,
+      now: () => Date.parse('2026-12-05T10:00:00.000Z'),
+    });
+    expect(await sweep.run()).toBe(1);
+    expect(sent.map((s) => s.message)).toEqual([{ jobId: 'j1', round: 0 }]);
+    // Swept again before the message ran: the job was touched, so it is not stale yet.
+    expect(await sweep.run()).toBe(0);
+    await bulk.retryRound(sent[0]!.message);
+    expect((await jobs.get('j1'))?.job.state).toBe('completed');
+    expect(chat.thread(threadId).members.has(userId(1))).toBe(true);
   });
 });
