@@ -15,15 +15,10 @@ import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 import { CommunicationIdentityClient } from '@azure/communication-identity';
 import { startStack, type RunningStack } from '../localhost/stack/startStack';
 import type { Bench, BenchResult } from './harness';
-import { median, round } from './harness';
+import { median, percentile, round } from './harness';
 
 const COMMANDS = 200;
 const FLOOD = 2000;
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 function adminGet(stack: RunningStack, ca: Buffer, path: string): Promise<unknown> {
   const emu = stack.emulator;

@@ -13,6 +13,7 @@ import { schedulesBench } from './schedules.bench';
 import type { Bench, BenchResult } from './harness';
 import { inspectorBench } from './inspector.bench';
 import { participantsBench } from './participants.bench';
+import { runtimeBench } from './runtime.bench';
 
 const BENCHES: Bench[] = [
   coldStartBench,
@@ -22,6 +23,7 @@ const BENCHES: Bench[] = [
   schedulesBench,
   archiveBench,
   botBench,
+  runtimeBench,
 ];
 
 async function main(): Promise<void> {
