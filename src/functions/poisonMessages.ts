@@ -8,11 +8,13 @@ import {
   getBot,
   getBulkAdd,
   PARTICIPANT_RETRY_QUEUE,
+  SCHEDULE_SEND_QUEUE,
 } from '../services';
 import { poisonQueueOf } from '../storage/names';
 import { archiveJobMessage } from './archiveJobs';
 import { botCommandMessage } from './botCommands';
 import { retryMessage } from './participantRetries';
+import { sendBatch } from './sendScheduledMessages';
 
 /**
  * One trigger per poison queue: a message the host gave up on (it failed `maxDequeueCount` deliveries) ends the
@@ -64,4 +66,11 @@ onPoison('participantRetriesPoison', PARTICIPANT_RETRY_QUEUE, retryMessage, asyn
     'not found': 'the job does not exist',
   }[outcome];
   return `participant job ${round.jobId} round ${round.round}: ${said}`;
+});
+
+// The occurrences' index rows stay claimed until the claim expires; then the dispatcher hands them out again, and
+// the sender's claims on the schedule rows keep each message to one post (src/schedules/occurrenceSender.ts).
+onPoison('sendScheduledMessagesPoison', SCHEDULE_SEND_QUEUE, sendBatch, async (batch) => {
+  const occurrences = batch.items.map((i) => `${i.scheduleId}@${i.occurrence}`).join(', ');
+  return `scheduled messages in ${batch.threadId} (${occurrences}) will be handed out again once their claim expires`;
 });

@@ -3,7 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { getOccurrenceSender, SCHEDULE_SEND_QUEUE } from '../services';
 
-const sendBatch = z.object({
+export const sendBatch = z.object({
   threadId: z.string().min(1),
   items: z
     .array(z.object({ scheduleId: z.string().min(1), occurrence: z.iso.datetime(), attempt: z.number().int().min(0) }))

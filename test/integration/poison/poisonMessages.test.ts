@@ -115,6 +115,34 @@ describe('poison messages: nothing stays in progress without a word', () => {
     );
   }, 120_000);
 
+  it('schedule-sends: logged, and the occurrence left to the dispatcher, not sent early or marked sent', async () => {
+    const { threadId, member } = await newThread('Poisoned sends');
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await stack.api('POST', threadPath(threadId, '/schedules'), { content: 'later', sendAt });
+    expect(created.status).toBe(201);
+    const { scheduleId } = created.json as { scheduleId: string };
+
+    await poison(STORAGE_NAMES.queues.scheduleSends, {
+      threadId,
+      items: [{ scheduleId, occurrence: sendAt, attempt: 5 }],
+    });
+    await poisonHandled(STORAGE_NAMES.queues.scheduleSends);
+
+    expect(stack.host.output()).toContain(
+      `A ${STORAGE_NAMES.queues.scheduleSends} message failed on every delivery and was given up: scheduled messages in ${threadId} (${scheduleId}@${sendAt}) will be handed out again`,
+    );
+    const schedule = await stack.api('GET', `/api/schedules/${scheduleId}`);
+    const view = schedule.json as { state: string; nextRunAt: string };
+    expect({ state: view.state, nextRunAt: Date.parse(view.nextRunAt) }).toEqual({
+      state: 'active',
+      nextRunAt: Date.parse(sendAt),
+    });
+    const posted: string[] = [];
+    for await (const m of member.chat.getChatThreadClient(threadId).listMessages())
+      if (m.type === 'text') posted.push(m.content?.message ?? '');
+    expect(posted).toEqual([]);
+  }, 120_000);
+
   it('bot-commands: the user is told once that the command could not be carried out', async () => {
     const { threadId, member } = await newThread('Poisoned command');
     const thread = member.chat.getChatThreadClient(threadId);
