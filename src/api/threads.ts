@@ -63,7 +63,7 @@ export const createUserBody = z
 const idempotencyHeader = {
   name: 'Idempotency-Key',
   description:
-    'Makes the request safe to retry: the same key and body return the first answer (200); another body with the key is 422; a repeat while the first runs is 409.',
+    'Makes the request safe to retry: the same key and body return the first answer (200; 202 stays 202); another body with the key is 422; a repeat while the first runs is 409.',
 };
 
 const bulkAnswer = z.object({

@@ -2,7 +2,10 @@
  * Idempotency keys, as the IETF `Idempotency-Key` draft describes them: the first request with a key is carried
  * out and its answer stored; a repeat with the same body gets the stored answer, a repeat with another body is
  * refused (422), and a repeat while the first is still running is refused (409). A request whose process died
- * holds the key only until its lease runs out, then a repeat takes it over.
+ * holds the key only until its lease runs out, then a repeat takes it over; if the first then finishes after all,
+ * its complete() is refused (409) by the claim's ETag, so the one stored answer stays the new holder's.
+ * An answer longer than one string property (32K characters) is split over `answer`, `answer1`, … in the same
+ * entity, so it is written in one atomic operation. Every row has `expiresAt` for the retention sweep.
  */
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
@@ -15,8 +18,18 @@ export interface StoredAnswer {
 }
 
 export type Claim =
-  /** Go ahead. `takenOver` says an earlier attempt with this key may have done part of the work. */
-  | { kind: 'claimed'; takenOver: boolean; complete(answer: StoredAnswer): Promise<void>; release(): Promise<void> }
+  /**
+   * Go ahead. `takenOver` says an earlier attempt with this key may have done part of the work, from `since` on.
+   * complete() throws a 409 DomainError when the lease was lost to another request meanwhile (its answer is kept);
+   * release() then leaves that request's claim alone.
+   */
+  | {
+      kind: 'claimed';
+      takenOver: boolean;
+      since?: Date;
+      complete(answer: StoredAnswer): Promise<void>;
+      release(): Promise<void>;
+    }
   | { kind: 'replay'; answer: StoredAnswer };
 
 export interface IdempotencyStore {
@@ -30,15 +43,49 @@ interface KeyEntity {
   fingerprint: string;
   state: 'inflight' | 'done';
   leaseUntil: string;
-  answer?: string;
+  /** When a retention sweep may delete the row. */
+  expiresAt: Date;
+  /** Number of answer parts: `answer`, `answer1`, … */
+  answerParts?: number;
+  [part: `answer${string}`]: string | number | undefined;
 }
+
+/** Characters per answer part: a string property holds at most 32K UTF-16 characters. */
+const PART_CHARS = 30_000;
+/** An entity is at most 1 MB (UTF-16: 2 bytes a character); leave room for the other properties. */
+const MAX_PARTS = 15;
+
+function answerParts(answer: StoredAnswer): Record<string, string | number> {
+  const json = JSON.stringify(answer);
+  const count = Math.max(1, Math.ceil(json.length / PART_CHARS));
+  if (count > MAX_PARTS) throw new Error(`idempotency: answer of ${json.length} characters is too large to store`);
+  const parts: Record<string, string | number> = { answerParts: count };
+  for (let i = 0; i < count; i++)
+    parts[i === 0 ? 'answer' : `answer${i}`] = json.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
+  return parts;
+}
+
+function storedAnswer(entity: KeyEntity): StoredAnswer | undefined {
+  if (typeof entity.answer !== 'string') return undefined;
+  let json = entity.answer;
+  for (let i = 1; i < (entity.answerParts ?? 1); i++) json += String(entity[`answer${i}`] ?? '');
+  return JSON.parse(json) as StoredAnswer;
+}
+
+const LOST_LEASE = (): DomainError =>
+  new DomainError(
+    'conflict',
+    'Idempotency-Key: this request ran past its lease and another request with the key took over; retry to get its answer.',
+    { field: 'Idempotency-Key', rule: 'inFlight' },
+  );
 
 export function tableIdempotencyStore(
   client: TableClient,
-  options: { leaseMs?: number; now?: () => number } = {},
+  options: { leaseMs?: number; retentionMs?: number; now?: () => number } = {},
 ): IdempotencyStore {
   const table = tableOnFirstUse(client);
   const leaseMs = options.leaseMs ?? 120_000;
+  const retentionMs = options.retentionMs ?? 24 * 60 * 60_000;
   const now = options.now ?? Date.now;
 
   return {
@@ -52,21 +99,35 @@ export function tableIdempotencyStore(
         fingerprint,
         state: 'inflight',
         leaseUntil: new Date(now() + leaseMs).toISOString(),
+        expiresAt: new Date(now() + leaseMs + retentionMs),
       };
-      const claimed = (takenOver: boolean): Claim => ({
+      // Both conditional on the claim's ETag: a holder whose lease was taken over must not touch the new claim.
+      const claimed = (takenOver: boolean, since: Date, etag: string | undefined): Claim => ({
         kind: 'claimed',
         takenOver,
+        since,
         async complete(answer) {
-          await t.upsertEntity<KeyEntity>({ ...fresh, state: 'done', answer: JSON.stringify(answer) }, 'Replace');
+          const done = {
+            ...fresh,
+            state: 'done' as const,
+            expiresAt: new Date(now() + retentionMs),
+            ...answerParts(answer),
+          };
+          try {
+            await t.updateEntity<KeyEntity>(done, 'Replace', { etag });
+          } catch (error) {
+            if (statusOf(error) === 412 || statusOf(error) === 404) throw LOST_LEASE();
+            throw error;
+          }
         },
         async release() {
-          await t.deleteEntity(partitionKey, rowKey).catch(() => undefined);
+          await t.deleteEntity(partitionKey, rowKey, { etag }).catch(() => undefined);
         },
       });
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          await t.createEntity<KeyEntity>(fresh);
-          return claimed(false);
+          const created = await t.createEntity<KeyEntity>(fresh);
+          return claimed(false, new Date(now()), created.etag);
         } catch (error) {
           if (statusOf(error) !== 409) throw error;
         }
@@ -79,9 +140,8 @@ export function tableIdempotencyStore(
             { field: 'Idempotency-Key', rule: 'sameBody' },
           );
         }
-        if (existing.state === 'done' && existing.answer) {
-          return { kind: 'replay', answer: JSON.parse(existing.answer) as StoredAnswer };
-        }
+        const answer = existing.state === 'done' ? storedAnswer(existing) : undefined;
+        if (answer) return { kind: 'replay', answer };
         if (Date.parse(existing.leaseUntil) > now()) {
           throw new DomainError(
             'conflict',
@@ -91,8 +151,8 @@ export function tableIdempotencyStore(
         }
         try {
           // The earlier request's process died: take the key over, unless another request just did.
-          await t.updateEntity<KeyEntity>(fresh, 'Replace', { etag: existing.etag });
-          return claimed(true);
+          const taken = await t.updateEntity<KeyEntity>(fresh, 'Replace', { etag: existing.etag });
+          return claimed(true, new Date(Date.parse(existing.leaseUntil) - leaseMs), taken.etag);
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
         }

@@ -42,7 +42,7 @@ export class ThreadService {
 
   /**
    * Creates the thread (201), or with an idempotency key already used for the same body returns the first
-   * answer again (200). Status 202 when some participants are still being retried in the background.
+   * answer again (200, or 202 when the first was 202). Status 202 when some participants are still being retried in the background.
    */
   async create(input: CreateThreadInput, idempotencyKey?: string): Promise<StoredAnswer & { replayed: boolean }> {
     const serviceUserId = await this.deps.chat.serviceUserId();
@@ -59,7 +59,10 @@ export class ThreadService {
       return { ...(await this.createNow(input, unique, duplicates, randomUUID())), replayed: false };
     }
     const claim = await this.deps.idempotency.claim('threads', idempotencyKey, fingerprintOf(input));
-    if (claim.kind === 'replay') return { ...claim.answer, status: 200, replayed: true };
+    // A replay of 202 stays 202: its participants job may still be running.
+    if (claim.kind === 'replay') {
+      return { ...claim.answer, status: claim.answer.status === 202 ? 202 : 200, replayed: true };
+    }
     try {
       // The repeatability id is derived from the key: should an earlier attempt have reached ACS before its
       // process died, ACS answers with that thread instead of making a second one.

@@ -50,4 +50,22 @@ describe('POST /api/threads', () => {
     expect(got.status).toBe(200);
     expect(got.json).toMatchObject({ threadId: answer.threadId, topic: 'Team', participantCount: 231 });
   }, 120_000);
+  it('replays a 249-participant create whose answer is over 32K characters with its 202 and jobId', async () => {
+    const ids = await createUsers(stack, 249);
+    const body = { topic: 'Big', participants: ids.map((id, i) => ({ id, displayName: `Participant number ${i}` })) };
+    const key = `create-249-${Date.now()}`;
+    // The follow-up add fails for now, so the answer is a 202 with a job and every participant listed.
+    await stack.admin.addFault({ kind: 'status', operation: 'AddChatParticipants', status: 503 });
+    try {
+      const first = await stack.api('POST', '/api/threads', body, { 'idempotency-key': key });
+      expect(first.status).toBe(202);
+      expect(first.text.length).toBeGreaterThan(32 * 1024);
+      const again = await stack.api('POST', '/api/threads', body, { 'idempotency-key': key });
+      expect(again.status).toBe(202);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.json).toEqual(first.json);
+    } finally {
+      await stack.admin.clearFaults();
+    }
+  }, 180_000);
 });
