@@ -96,7 +96,7 @@ export class Bot {
    * (never read as ACS's: a storage 403 is not the service user being forbidden in the thread), and bugs.
    */
   async run(job: CommandJob): Promise<void> {
-    const claim = await this.deps.claims.claim('bot', `${job.threadId}\n${job.messageId}`, 'command');
+    const claim = await this.claimCommand(job);
     if (claim.kind === 'replay') {
       // Done before; make sure its reply went out (a crash may have come between the two).
       await this.reply(job, String(claim.answer.body), true);
@@ -134,7 +134,7 @@ export class Bot {
   async abandon(job: CommandJob): Promise<'replied' | 'done before' | 'in progress'> {
     let claim;
     try {
-      claim = await this.deps.claims.claim('bot', `${job.threadId}\n${job.messageId}`, 'command');
+      claim = await this.claimCommand(job);
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict') return 'in progress';
       throw error;
@@ -147,6 +147,11 @@ export class Bot {
     await this.reply(job, text, true);
     await claim.complete({ status: 200, body: text });
     return 'replied';
+  }
+
+  /** The command's claim, by its message id: one effect and one reply however often it is delivered. */
+  private claimCommand(job: CommandJob): ReturnType<IdempotencyStore['claim']> {
+    return this.deps.claims.claim('bot', `${job.threadId}\n${job.messageId}`, 'command');
   }
 
   private async reply(job: CommandJob, text: string, mayHaveSent: boolean): Promise<void> {

@@ -19,14 +19,13 @@ export interface StoredAnswer {
 
 export type Claim =
   /**
-   * Go ahead. `takenOver` says an earlier attempt with this key may have done part of the work, from `since` on.
+   * Go ahead. `takenOver` says an earlier attempt with this key may have done part of the work.
    * complete() throws a 409 DomainError when the lease was lost to another request meanwhile (its answer is kept);
    * release() then leaves that request's claim alone.
    */
   | {
       kind: 'claimed';
       takenOver: boolean;
-      since?: Date;
       complete(answer: StoredAnswer): Promise<void>;
       release(): Promise<void>;
     }
@@ -102,10 +101,9 @@ export function tableIdempotencyStore(
         expiresAt: new Date(now() + leaseMs + retentionMs),
       };
       // Both conditional on the claim's ETag: a holder whose lease was taken over must not touch the new claim.
-      const claimed = (takenOver: boolean, since: Date, etag: string | undefined): Claim => ({
+      const claimed = (takenOver: boolean, etag: string | undefined): Claim => ({
         kind: 'claimed',
         takenOver,
-        since,
         async complete(answer) {
           const done = {
             ...fresh,
@@ -127,7 +125,7 @@ export function tableIdempotencyStore(
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           const created = await t.createEntity<KeyEntity>(fresh);
-          return claimed(false, new Date(now()), created.etag);
+          return claimed(false, created.etag);
         } catch (error) {
           if (statusOf(error) !== 409) throw error;
         }
@@ -152,7 +150,7 @@ export function tableIdempotencyStore(
         try {
           // The earlier request's process died: take the key over, unless another request just did.
           const taken = await t.updateEntity<KeyEntity>(fresh, 'Replace', { etag: existing.etag });
-          return claimed(true, new Date(Date.parse(existing.leaseUntil) - leaseMs), taken.etag);
+          return claimed(true, taken.etag);
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
         }

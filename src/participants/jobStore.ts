@@ -3,7 +3,7 @@
  * participant (its outcome so far) and one for the job. The job row's `round` and ETag make each retry round run
  * once: a redelivered or duplicate queue message for a round already done is recognised and dropped.
  */
-import type { TableClient } from '@azure/data-tables';
+import { type TableClient, odata } from '@azure/data-tables';
 import type { ParticipantSpec } from '../acs/chatPort';
 import { getEntityOrUndefined, statusOf, tableOnFirstUse, upsertAll } from '../storage/tables';
 import type { OutcomeStatus } from './addInChunks';
@@ -95,7 +95,7 @@ export function tableJobStore(client: TableClient, now: () => Date = () => new D
       if (!jobEntity) return undefined;
       const participants: JobParticipant[] = [];
       const rows = t.listEntities<ParticipantEntity>({
-        queryOptions: { filter: `PartitionKey eq '${jobId.replace(/'/g, "''")}' and RowKey lt '${JOB_ROW}'` },
+        queryOptions: { filter: odata`PartitionKey eq ${jobId} and RowKey lt ${JOB_ROW}` },
       });
       for await (const e of rows) {
         participants.push({
@@ -108,18 +108,7 @@ export function tableJobStore(client: TableClient, now: () => Date = () => new D
           ...(e.errorCode ? { error: { code: e.errorCode, message: e.errorMessage ?? '' } } : {}),
         });
       }
-      return {
-        job: {
-          jobId,
-          threadId: jobEntity.threadId,
-          state: jobEntity.state,
-          round: jobEntity.round,
-          createdAt: jobEntity.createdAt,
-          updatedAt: jobEntity.updatedAt,
-          etag: jobEntity.etag,
-        },
-        participants,
-      };
+      return { job: toJob(jobEntity), participants };
     },
     async saveParticipants(jobId, participants) {
       await upsertAll(
@@ -144,21 +133,23 @@ export function tableJobStore(client: TableClient, now: () => Date = () => new D
       const jobs: Job[] = [];
       const rows = t.listEntities<JobEntity>({
         queryOptions: {
-          filter: `RowKey eq '${JOB_ROW}' and state eq 'running' and updatedAt lt '${updatedBefore.replace(/'/g, "''")}'`,
+          filter: odata`RowKey eq ${JOB_ROW} and state eq ${'running'} and updatedAt lt ${updatedBefore}`,
         },
       });
-      for await (const e of rows) {
-        jobs.push({
-          jobId: e.partitionKey,
-          threadId: e.threadId,
-          state: e.state,
-          round: e.round,
-          createdAt: e.createdAt,
-          updatedAt: e.updatedAt,
-          etag: e.etag,
-        });
-      }
+      for await (const e of rows) jobs.push(toJob(e));
       return jobs;
     },
+  };
+}
+
+function toJob(e: JobEntity & { etag: string }): Job {
+  return {
+    jobId: e.partitionKey,
+    threadId: e.threadId,
+    state: e.state,
+    round: e.round,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+    etag: e.etag,
   };
 }

@@ -30,10 +30,7 @@ export class ParticipantJobSweep {
     const now = (this.deps.now ?? Date.now)();
     const staleAfter = this.deps.staleAfterMs ?? DEFAULT_JOB_STALE_AFTER_MS;
     let redriven = 0;
-    for (const listed of await this.deps.jobs.listStale(new Date(now - staleAfter).toISOString())) {
-      // Read again for the ETag to act on (a listed entity's ETag is not always one the service accepts back).
-      const job = (await this.deps.jobs.get(listed.jobId))?.job;
-      if (!job || job.state !== 'running' || job.updatedAt !== listed.updatedAt) continue;
+    for (const job of await this.deps.jobs.listStale(new Date(now - staleAfter).toISOString())) {
       // Touch the row first (same round, ETag'd): a job moved on meanwhile is left alone, and the next sweep does
       // not queue it again before this message had its chance.
       if (!(await this.deps.jobs.advance(job, { round: job.round, state: 'running' }))) continue;
