@@ -120,13 +120,13 @@ describe('Dispatcher: what falls due before the next tick is sent on time, not a
   it('an occurrence written between ticks (create, edit) is handed out at once when due before the next tick', async () => {
     const r = rig(T + 30_000);
     await r.dueIndex.put('soon', 'A', T + 35_000);
-    await r.dispatcher.handOutSoon('soon', 'A', T + 35_000);
+    await r.dispatcher.handOutSoon('soon', T + 35_000);
     expect(r.sent()).toEqual([{ threadId: 'A', delayMs: 3_000, occurrences: [35_000] }]);
     expect((await r.dueIndex.get('soon', T + 35_000))?.claimedUntil).toBe(T + 35_000 + claimMs);
 
     // Later than the next tick: left to the ticks.
     await r.dueIndex.put('later', 'A', T + 90_000);
-    await r.dispatcher.handOutSoon('later', 'A', T + 90_000);
+    await r.dispatcher.handOutSoon('later', T + 90_000);
     expect(r.queue.sent).toHaveLength(1);
 
     // A tick that raced it finds the row claimed and does not hand it out twice.
@@ -141,7 +141,7 @@ describe('Dispatcher: what falls due before the next tick is sent on time, not a
     r.queue.send = async (_batch: SendBatch) => {
       throw new Error('queue unavailable');
     };
-    await expect(r.dispatcher.handOutSoon('soon', 'A', T + 35_000)).resolves.toBeUndefined();
+    await expect(r.dispatcher.handOutSoon('soon', T + 35_000)).resolves.toBeUndefined();
     expect(r.warnings.join('\n')).toMatch(/queue unavailable/);
     expect((await r.dueIndex.get('soon', T + 35_000))?.claimedUntil).toBe(0);
   });
