@@ -7,6 +7,12 @@
  * deleted, rows still held (being sent, paced, retrying) are counted as deferred, and the oldest due occurrence not
  * yet sent gives the lateness. A claim that was never followed through (the process died before queueing it)
  * expires and the next tick hands the occurrence out again; the sender makes that harmless.
+ *
+ * On time, not at the tick: each tick also hands out what falls due before the next tick (from the timer's own
+ * cron), and an occurrence written between ticks (create, edit) is handed out at once when it falls due before the
+ * next tick. Such a queue message stays invisible until just before its earliest due time (`earlyMs`); the sender
+ * waits out the rest in-process. Its index row is held until its due time plus the claim, so the tick that comes
+ * after leaves it to its message, and hands it out again only if that message was lost.
  */
 import type { JsonQueue } from '../storage/jsonQueue';
 import type { DueEntry, DueIndex } from './dueIndex';
@@ -21,6 +27,10 @@ export interface DispatchPolicy {
   batchSize: number;
   /** Storage writes in flight at once. */
   concurrency: number;
+  /** What falls due this long after the next tick is handed out ahead too (a tick may fire late). */
+  aheadMarginMs: number;
+  /** A message handed out ahead turns visible this long before its earliest due time (queue polling slack). */
+  earlyMs: number;
 }
 
 export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
@@ -28,13 +38,17 @@ export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
   maxRowsPerTick: 5_000,
   batchSize: 100,
   concurrency: 16,
+  aheadMarginMs: 2_000,
+  earlyMs: 1_500,
 };
 
 export interface TickReport {
   /** Occurrences due and not finished: handed out now, or still held from earlier. */
   due: number;
-  /** Claimed by this tick and queued. */
+  /** Claimed by this tick and queued (those handed out ahead included). */
   dispatched: number;
+  /** Of those, not due yet: due before the next tick, queued to turn visible just before their due time. */
+  ahead: number;
   /** Held from an earlier tick: being sent, or waiting (pacing, 429, transient errors, a claim not yet expired). */
   deferred: number;
   /** Finished since the last tick. */
@@ -54,22 +68,31 @@ export interface DispatcherDeps {
   queue: JsonQueue<SendBatch>;
   now?: () => number;
   policy?: Partial<DispatchPolicy>;
+  /** When the dispatcher's timer fires next after `now` (its cron); without it, only what is due is handed out. */
+  nextTickAfter?: (now: number) => number;
+  /** Where a failed hand-out outside a tick is reported (it does not fail the caller). */
+  warn?: (message: string) => void;
 }
 
 export class Dispatcher {
   private readonly policy: DispatchPolicy;
   private readonly now: () => number;
 
+  private readonly warn: (message: string) => void;
+
   constructor(private readonly deps: DispatcherDeps) {
     this.policy = { ...DEFAULT_DISPATCH_POLICY, ...deps.policy };
     this.now = deps.now ?? Date.now;
+    this.warn = deps.warn ?? ((message) => console.warn(message));
   }
 
   async tick(): Promise<TickReport> {
     const now = this.now();
+    const horizon = this.horizon(now);
     const report: TickReport = {
       due: 0,
       dispatched: 0,
+      ahead: 0,
       deferred: 0,
       sent: 0,
       failed: 0,
@@ -81,7 +104,7 @@ export class Dispatcher {
     const unclaimed: DueEntry[] = [];
     const finished: DueEntry[] = [];
     let oldest = Number.POSITIVE_INFINITY;
-    for await (const entry of this.deps.dueIndex.listDue(now, this.policy.maxRowsPerTick + 1)) {
+    for await (const entry of this.deps.dueIndex.listDue(horizon, this.policy.maxRowsPerTick + 1)) {
       if (++report.rowsRead > this.policy.maxRowsPerTick) {
         report.truncated = true;
         report.rowsRead--;
@@ -91,40 +114,30 @@ export class Dispatcher {
         finished.push(entry);
         continue;
       }
-      report.due++;
-      oldest = Math.min(oldest, entry.dueAt);
-      if (entry.claimedUntil > now) report.deferred++;
-      else unclaimed.push(entry);
+      const isDue = entry.dueAt <= now;
+      if (isDue) {
+        report.due++;
+        oldest = Math.min(oldest, entry.dueAt);
+      }
+      if (entry.claimedUntil <= now) unclaimed.push(entry);
+      else if (isDue) report.deferred++;
     }
     if (oldest !== Number.POSITIVE_INFINITY) report.oldestLatenessMs = now - oldest;
 
     const claimed = await mapLimit(unclaimed, this.policy.concurrency, async (entry) =>
-      (await this.deps.dueIndex.claim(entry, now + this.policy.claimMs)) ? entry : undefined,
+      (await this.deps.dueIndex.claim(entry, this.claimUntil(entry, now))) ? entry : undefined,
     );
-    const byThread = new Map<string, DueEntry[]>();
-    for (const entry of claimed) {
+    const handedOut: DueEntry[] = [];
+    for (const [i, entry] of claimed.entries()) {
+      // Another dispatcher claimed it between our read and our write.
       if (!entry) {
-        report.deferred++; // another dispatcher claimed it between our read and our write
-        continue;
-      }
-      byThread.set(entry.threadId, [...(byThread.get(entry.threadId) ?? []), entry]);
+        if ((unclaimed[i] as DueEntry).dueAt <= now) report.deferred++;
+      } else handedOut.push(entry);
     }
-    const batches: SendBatch[] = [];
-    for (const [threadId, entries] of byThread) {
-      for (let i = 0; i < entries.length; i += this.policy.batchSize) {
-        batches.push({
-          threadId,
-          items: entries.slice(i, i + this.policy.batchSize).map((e) => ({
-            scheduleId: e.scheduleId,
-            occurrence: new Date(e.dueAt).toISOString(),
-            attempt: e.dispatches,
-          })),
-        });
-      }
-    }
-    await mapLimit(batches, this.policy.concurrency, async (batch) => {
-      await this.deps.queue.send(batch);
+    await mapLimit(this.batchesOf(handedOut, now), this.policy.concurrency, async ({ batch, delayMs }) => {
+      await this.deps.queue.send(batch, delayMs);
       report.dispatched += batch.items.length;
+      report.ahead += batch.items.filter((i) => Date.parse(i.occurrence) > now).length;
     });
 
     const counted = await mapLimit(finished, this.policy.concurrency, async (entry) =>
@@ -132,6 +145,75 @@ export class Dispatcher {
     );
     for (const outcome of counted) if (outcome) report[outcome]++;
     return report;
+  }
+
+  /**
+   * Hands out an occurrence just written (a schedule created or its timing edited) when it falls due before the
+   * next tick, so it is sent on time. Never throws: on failure the row is let go for the next tick, and logged.
+   */
+  async handOutSoon(scheduleId: string, dueAt: number): Promise<void> {
+    const now = this.now();
+    if (dueAt > this.horizon(now)) return;
+    let claimed: DueEntry | undefined;
+    try {
+      const entry = await this.deps.dueIndex.get(scheduleId, dueAt);
+      if (!entry || entry.outcome || entry.claimedUntil > now) return;
+      if (!(await this.deps.dueIndex.claim(entry, this.claimUntil(entry, now)))) return;
+      claimed = entry;
+      for (const { batch, delayMs } of this.batchesOf([entry], now)) await this.deps.queue.send(batch, delayMs);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.warn(`Could not hand out scheduled message ${scheduleId} ahead of its due time (${reason}); a tick will`);
+      if (claimed) {
+        await this.deps.dueIndex
+          .defer(scheduleId, dueAt, 0, claimed.deferrals)
+          .catch(() => undefined /* the claim then expires instead */);
+      }
+    }
+  }
+
+  /** Everything due up to here is handed out now: the next tick, plus a margin, when the cron is known. */
+  private horizon(now: number): number {
+    return this.deps.nextTickAfter ? this.deps.nextTickAfter(now) + this.policy.aheadMarginMs : now;
+  }
+
+  /** A row handed out ahead is held until its due time plus the claim. */
+  private claimUntil(entry: DueEntry, now: number): number {
+    return Math.max(now, entry.dueAt) + this.policy.claimMs;
+  }
+
+  /**
+   * One message per thread and due second (what is due now goes together), visible `earlyMs` to 1 s more before
+   * its earliest occurrence (queue delays are whole seconds), at most batchSize occurrences each.
+   */
+  private batchesOf(entries: readonly DueEntry[], now: number): { batch: SendBatch; delayMs: number }[] {
+    const groups = new Map<string, DueEntry[]>();
+    for (const entry of entries) {
+      const second = entry.dueAt <= now ? 'now' : String(Math.floor(entry.dueAt / 1000));
+      const key = `${entry.threadId}|${second}`;
+      groups.set(key, [...(groups.get(key) ?? []), entry]);
+    }
+    const out: { batch: SendBatch; delayMs: number }[] = [];
+    for (const group of groups.values()) {
+      group.sort((a, b) => a.dueAt - b.dueAt);
+      for (let i = 0; i < group.length; i += this.policy.batchSize) {
+        const slice = group.slice(i, i + this.policy.batchSize);
+        const earliest = (slice[0] as DueEntry).dueAt;
+        const delayMs = Math.max(0, Math.floor((earliest - now - this.policy.earlyMs) / 1000) * 1000);
+        out.push({
+          batch: {
+            threadId: (slice[0] as DueEntry).threadId,
+            items: slice.map((e) => ({
+              scheduleId: e.scheduleId,
+              occurrence: new Date(e.dueAt).toISOString(),
+              attempt: e.dispatches,
+            })),
+          },
+          delayMs,
+        });
+      }
+    }
+    return out;
   }
 }
 

@@ -34,6 +34,8 @@ export interface DueIndex {
   put(scheduleId: string, threadId: string, dueAt: number): Promise<void>;
   /** Removes an occurrence's row if present (cancel, reschedule); best effort. */
   remove(scheduleId: string, dueAt: number): Promise<void>;
+  /** One occurrence's row, if there is one. */
+  get(scheduleId: string, dueAt: number): Promise<DueEntry | undefined>;
   /** Rows due at or before `now`, oldest minute first, at most `max`. */
   listDue(now: number, max: number): AsyncIterable<DueEntry>;
   /** Leases a row to this dispatch if nobody changed it since it was read (ETag). */
@@ -63,6 +65,22 @@ function keysOf(scheduleId: string, dueAt: number): { partitionKey: string; rowK
 
 const PAGE = 1000;
 
+function entryOf(e: DueEntity & { etag: string }): DueEntry {
+  return {
+    scheduleId: e.scheduleId,
+    threadId: e.threadId,
+    dueAt: e.dueAt,
+    createdAt: e.createdAt,
+    claimedUntil: e.claimedUntil ?? 0,
+    dispatches: e.dispatches ?? 0,
+    deferrals: e.deferrals ?? 0,
+    ...(e.lastError ? { lastError: e.lastError } : {}),
+    ...(e.outcome ? { outcome: e.outcome } : {}),
+    ...(e.finishedAt ? { finishedAt: e.finishedAt } : {}),
+    etag: e.etag,
+  };
+}
+
 export function tableDueIndex(client: TableClient, now: () => number = Date.now): DueIndex {
   const table = tableOnFirstUse(client);
   const ignoreMissing = (error: unknown): void => {
@@ -88,6 +106,16 @@ export function tableDueIndex(client: TableClient, now: () => number = Date.now)
       await (await table()).deleteEntity(partitionKey, rowKey).catch(ignoreMissing);
     },
 
+    async get(scheduleId, dueAt) {
+      const { partitionKey, rowKey } = keysOf(scheduleId, dueAt);
+      try {
+        return entryOf(await (await table()).getEntity<DueEntity>(partitionKey, rowKey));
+      } catch (error) {
+        ignoreMissing(error);
+        return undefined;
+      }
+    },
+
     async *listDue(at, max) {
       const t = await table();
       // Past minutes hold only due rows; in the current minute, the row key (due time first) cuts off the rest.
@@ -96,19 +124,7 @@ export function tableDueIndex(client: TableClient, now: () => number = Date.now)
       for await (const page of t.listEntities<DueEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: PAGE })) {
         for (const e of page) {
           if (read++ >= max) return;
-          yield {
-            scheduleId: e.scheduleId,
-            threadId: e.threadId,
-            dueAt: e.dueAt,
-            createdAt: e.createdAt,
-            claimedUntil: e.claimedUntil ?? 0,
-            dispatches: e.dispatches ?? 0,
-            deferrals: e.deferrals ?? 0,
-            ...(e.lastError ? { lastError: e.lastError } : {}),
-            ...(e.outcome ? { outcome: e.outcome } : {}),
-            ...(e.finishedAt ? { finishedAt: e.finishedAt } : {}),
-            etag: e.etag,
-          };
+          yield entryOf(e);
         }
       }
     },

@@ -19,6 +19,10 @@
  *    holds the pending occurrence back only while it could still post; then its message, if any, is recorded and
  *    the pending occurrence goes ahead.
  *
+ * An occurrence delivered before its due time (handed out ahead by the dispatcher, a little early to cover queue
+ * polling) waits in-process for it when that is short (`maxEarlyWaitMs`), else goes back on the queue to return
+ * just before it. Its index row is held past its due time, so the wait is covered.
+ *
  * Sends are paced per thread below the ACS limits; whatever cannot go now (pacing, 429, transient ACS or storage
  * errors) goes back on the queue with a delay, its index row held back as long. Permanent ACS errors (thread
  * deleted, service user removed, message refused) mark the schedule failed with the reason. Anything else (a bug,
@@ -79,7 +83,12 @@ export interface SenderPolicy {
   maxRetryDelayMs: number;
   /** An index row whose schedule is missing is dropped once its due time is this old (else its insert may be under way). */
   orphanAgeMs: number;
+  /** An occurrence delivered at most this long before its due time waits for it in-process, not on the queue. */
+  maxEarlyWaitMs: number;
 }
+
+/** An occurrence put back on the queue for being early returns this long before its due time. */
+const EARLY_RETURN_MS = 2_000;
 
 export const DEFAULT_SENDER_POLICY: SenderPolicy = {
   sendLeaseMs: 60_000,
@@ -90,6 +99,7 @@ export const DEFAULT_SENDER_POLICY: SenderPolicy = {
   concurrency: 10,
   maxRetryDelayMs: 5 * 60_000,
   orphanAgeMs: 5 * 60_000,
+  maxEarlyWaitMs: 5_000,
 };
 
 export interface SenderDeps {
@@ -104,6 +114,8 @@ export interface SenderDeps {
   policy?: Partial<SenderPolicy>;
   /** The signal that abandons a send after `ms` (tests pass their own, to see the window a send is given). */
   abortAfter?: (ms: number) => AbortSignal;
+  /** Waits `ms` (tests pass one that moves their clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface BatchReport {
@@ -137,11 +149,13 @@ export class OccurrenceSender {
   private readonly policy: SenderPolicy;
   private readonly now: () => number;
   private readonly abortAfter: (ms: number) => AbortSignal;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: SenderDeps) {
     this.policy = { ...DEFAULT_SENDER_POLICY, ...deps.policy };
     this.now = deps.now ?? Date.now;
     this.abortAfter = deps.abortAfter ?? ((ms) => AbortSignal.timeout(ms));
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   async handle(batch: SendBatch): Promise<BatchReport> {
@@ -168,10 +182,15 @@ export class OccurrenceSender {
         // After a 429 the thread's remaining occurrences all wait for the service's Retry-After.
         let result: ItemResult;
         try {
-          result =
-            throttledFor !== undefined
-              ? { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' }
-              : await this.sendOne(batch.threadId, item);
+          const earlyMs = Date.parse(item.occurrence) - this.now();
+          if (throttledFor !== undefined) {
+            result = { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' };
+          } else if (earlyMs > this.policy.maxEarlyWaitMs) {
+            result = { kind: 'defer', delayMs: earlyMs - EARLY_RETURN_MS, reason: 'not due yet' };
+          } else {
+            if (earlyMs > 0) await this.sleep(earlyMs);
+            result = await this.sendOne(batch.threadId, item);
+          }
         } catch (error) {
           unexpected.push(error);
           continue;

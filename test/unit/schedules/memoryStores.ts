@@ -59,6 +59,9 @@ export class MemoryDueIndex implements DueIndex {
     this.puts.push({ scheduleId, dueAt });
   }
   async remove(): Promise<void> {}
+  async get(): Promise<DueEntry | undefined> {
+    return undefined;
+  }
   async *listDue(): AsyncIterable<DueEntry> {}
   async claim(): Promise<boolean> {
     return true;

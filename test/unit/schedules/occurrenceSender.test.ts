@@ -30,6 +30,8 @@ function rig(policy: Partial<SenderPolicy> = {}) {
   const limiter = new ThreadSendLimiter([{ limit: 100_000, windowMs: 1_000 }], now);
   /** The time each send was given before it is abandoned. */
   const sendWindows: number[] = [];
+  /** In-process waits for an occurrence that arrived before its due time (the clock moves on by each). */
+  const sleeps: number[] = [];
   const sender = () =>
     new OccurrenceSender({
       store,
@@ -43,6 +45,10 @@ function rig(policy: Partial<SenderPolicy> = {}) {
       abortAfter: (ms) => {
         sendWindows.push(ms);
         return new AbortController().signal;
+      },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
       },
     });
   const schedule = (fields: Partial<NewSchedule> = {}): Schedule => {
@@ -76,6 +82,7 @@ function rig(policy: Partial<SenderPolicy> = {}) {
     schedule,
     batchOf,
     sendWindows,
+    sleeps,
     now,
     advance: (ms: number) => (clock += ms),
   };
@@ -281,5 +288,64 @@ describe('OccurrenceSender: a sending mark of an occurrence no longer pending', 
     expect(retry?.delayMs).toBeGreaterThanOrEqual(sendLeaseMs - 10_000);
     r.advance(retry?.delayMs ?? 0);
     expect(await r.sender().handle(retry?.batch as SendBatch)).toMatchObject({ sent: 1 });
+  });
+});
+
+describe('OccurrenceSender: on time', () => {
+  const dueIn = (r: ReturnType<typeof rig>, ms: number) => {
+    const at = new Date(r.now() + ms).toISOString();
+    return r.schedule({ timing: { kind: 'once', sendAt: at }, nextRunAt: at });
+  };
+
+  it('an occurrence delivered a little before its due time waits for it in-process, then is sent', async () => {
+    const r = rig();
+    const s = dueIn(r, 2_400);
+    expect(await r.sender().handle(r.batchOf(s))).toMatchObject({ sent: 1, deferred: 0, maxLatenessMs: 0 });
+    expect(r.sleeps).toEqual([2_400]);
+    expect(r.queue.sent).toEqual([]);
+  });
+
+  it('one delivered long before its due time goes back on the queue, to come back just before it', async () => {
+    const r = rig();
+    const s = dueIn(r, 40_000);
+    expect(await r.sender().handle(r.batchOf(s))).toMatchObject({ sent: 0, deferred: 1 });
+    expect(r.sleeps).toEqual([]);
+    expect(r.chat.sendCalls).toBe(0);
+    const [again] = r.queue.take();
+    // Visible again within the in-process wait before its due time, never after it.
+    expect(again?.delayMs).toBeLessThanOrEqual(39_000);
+    expect(again?.delayMs).toBeGreaterThanOrEqual(35_000);
+    r.advance(again?.delayMs ?? 0);
+    expect(await r.sender().handle(again?.batch as SendBatch)).toMatchObject({ sent: 1, maxLatenessMs: 0 });
+    expect(r.chat.sendCalls).toBe(1);
+  });
+
+  it('a recurring schedule sends each occurrence once, indexes the next, and completes after maxOccurrences', async () => {
+    const r = rig();
+    const first = (Math.floor(r.now() / 60_000) + 1) * 60_000;
+    const at = new Date(first).toISOString();
+    const s = r.schedule({
+      timing: { kind: 'recurring', cron: '* * * * *', timeZone: 'UTC', maxOccurrences: 2 },
+      nextRunAt: at,
+    });
+    r.advance(first - r.now());
+    expect(await r.sender().handle(r.batchOf(s))).toMatchObject({ sent: 1 });
+    const after1 = await r.store.get(s.scheduleId);
+    expect(after1).toMatchObject({
+      state: 'active',
+      occurrencesSent: 1,
+      nextRunAt: new Date(first + 60_000).toISOString(),
+    });
+    expect(r.dueIndex.puts).toEqual([{ scheduleId: s.scheduleId, dueAt: first + 60_000 }]);
+    // A second delivery of the first occurrence (the tick's safety net after the on-time send) sends nothing.
+    expect(await r.sender().handle(r.batchOf(s))).toMatchObject({ sent: 0, duplicates: 1 });
+
+    r.advance(60_000);
+    expect(await r.sender().handle(r.batchOf(after1 as Schedule))).toMatchObject({ sent: 1 });
+    const done = await r.store.get(s.scheduleId);
+    expect(done).toMatchObject({ state: 'completed', occurrencesSent: 2, occurrencesSkipped: 0 });
+    expect(done?.nextRunAt).toBeUndefined();
+    expect(done?.messages.map((m) => m.occurrence)).toEqual([at, new Date(first + 60_000).toISOString()]);
+    expect(r.chat.sendCalls).toBe(2);
   });
 });
