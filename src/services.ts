@@ -26,7 +26,8 @@ import { ThreadService } from './threads/threadService';
 import { createStorageClients } from './storage/clients';
 import type { StorageClients } from './storage/clients';
 import { serviceUserTable } from './storage/serviceUserTable';
-import { Dispatcher } from './schedules/dispatcher';
+import { Dispatcher, type HandOutSoon } from './schedules/dispatcher';
+import { parseNcrontab } from './cron/ncrontab';
 import { tableDueIndex, type DueIndex } from './schedules/dueIndex';
 import { OccurrenceSender, type SendBatch } from './schedules/occurrenceSender';
 import type { Schedule } from './schedules/schedule';
@@ -131,8 +132,12 @@ function getScheduleStorage(): Promise<{ store: ScheduleStore; dueIndex: DueInde
 
 export function getScheduleService(): Promise<ScheduleService> {
   scheduleService ??= (async () => {
-    const [chat, { store, dueIndex }] = await Promise.all([getChatPort(), getScheduleStorage()]);
-    return new ScheduleService({ chat, store, dueIndex });
+    const [chat, { store, dueIndex }, handOutSoon] = await Promise.all([
+      getChatPort(),
+      getScheduleStorage(),
+      getHandOutSoon(),
+    ]);
+    return new ScheduleService({ chat, store, dueIndex, handOutSoon });
   })();
   return scheduleService;
 }
@@ -140,19 +145,35 @@ export function getScheduleService(): Promise<ScheduleService> {
 export function getDispatcher(): Promise<Dispatcher> {
   dispatcher ??= (async () => {
     const { dueIndex, sends } = await getScheduleStorage();
-    return new Dispatcher({ dueIndex, queue: sends });
+    // The timer's own cron tells what falls due before its next run, to be handed out ahead (on time).
+    const timer = parseNcrontab(getConfig().scheduleDispatchCron);
+    return new Dispatcher({
+      dueIndex,
+      queue: sends,
+      nextTickAfter: (now) => timer.nextRun(new Date(now))?.getTime() ?? now,
+    });
   })();
   return dispatcher;
 }
 
+async function getHandOutSoon(): Promise<HandOutSoon> {
+  const d = await getDispatcher();
+  return (scheduleId, dueAt) => d.handOutSoon(scheduleId, dueAt);
+}
+
 export function getOccurrenceSender(): Promise<OccurrenceSender> {
   occurrenceSender ??= (async () => {
-    const [chat, { store, dueIndex, sends }] = await Promise.all([getChatPort(), getScheduleStorage()]);
+    const [chat, { store, dueIndex, sends }, handOutSoon] = await Promise.all([
+      getChatPort(),
+      getScheduleStorage(),
+      getHandOutSoon(),
+    ]);
     return new OccurrenceSender({
       chat,
       store,
       dueIndex,
       queue: sends,
+      handOutSoon,
       limiter: new ThreadSendLimiter(),
       serviceDisplayName: getConfig().botDisplayName,
     });

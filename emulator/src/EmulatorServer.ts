@@ -148,7 +148,7 @@ class EmulatorServer {
     if (operation) {
       s.calls.set(operation, (s.calls.get(operation) ?? 0) + 1);
       s.throttler.check(operation, ctx.caller || undefined, params['threadId']);
-      await s.faults.apply(operation);
+      await s.faults.apply(operation, params['threadId']);
     }
     return route.handler(ctx);
   }

@@ -129,6 +129,26 @@ describe('status faults', () => {
     await expect(thread.getProperties()).resolves.toHaveProperty('topic', 'faults');
   });
 
+  test('a thread-scoped rule hits only calls on that thread, and is consumed by them alone', async () => {
+    const other = await aliceChat.createChatThread({ topic: 'untouched' });
+    const otherThread = aliceChat.getChatThreadClient(other.chatThread?.id ?? '');
+    const rule = await admin.addFault({
+      kind: 'status',
+      operation: 'SendChatMessage',
+      threadId: thread.threadId,
+      status: 400,
+      count: 1,
+    });
+    await expect(otherThread.sendMessage({ content: 'elsewhere' })).resolves.toHaveProperty('id');
+    expect(await consumed(rule)).toBe(false);
+    expect(await statusOf(thread.sendMessage({ content: 'here' }))).toBe(400);
+    expect(await consumed(rule)).toBe(true);
+    await expect(thread.sendMessage({ content: 'here again' })).resolves.toHaveProperty('id');
+    // Calls that name no thread are never hit by a thread-scoped rule.
+    await admin.addFault({ kind: 'status', operation: '*', threadId: thread.threadId, status: 500 });
+    await expect(identity.createUser()).resolves.toHaveProperty('communicationUserId');
+  });
+
   test('rate 0 never fires; a rule without count stays until deleted', async () => {
     const never = await admin.addFault({ kind: 'status', operation: 'GetChatThreadProperties', status: 500, rate: 0 });
     for (let i = 0; i < 5; i++) await thread.getProperties();
@@ -290,6 +310,9 @@ describe('admin API', () => {
     const unknownOp = await admin.request('POST', '/admin/faults', { kind: 'status', status: 500, operation: 'Nope' });
     expect(unknownOp.status).toBe(400);
     expect(unknownOp.text).toMatch(/operation/);
+    const badThread = await admin.request('POST', '/admin/faults', { kind: 'status', status: 500, threadId: 7 });
+    expect(badThread.status).toBe(400);
+    expect(badThread.text).toMatch(/threadId/);
     const badKind = await admin.request('POST', '/admin/faults', { kind: 'explode' });
     expect(badKind.status).toBe(400);
     expect(badKind.text).toMatch(/kind/);

@@ -5,6 +5,8 @@ export interface QueueSettings {
   maxDequeueCount: number;
   visibilityTimeoutMs: number;
   batchSize: number;
+  /** A new batch is fetched once the messages in process get down to this many (runtime default: batchSize / 2). */
+  newBatchThreshold: number;
   messageEncoding: 'base64' | 'none';
   maxPollingIntervalMs: number;
 }
@@ -72,6 +74,13 @@ function positiveInt(value: unknown, fallback: number, field: string): number {
   return value;
 }
 
+function nonNegativeInt(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new Error(`host.json ${field} must be an integer of 0 or more`);
+  }
+  return value;
+}
+
 /** Reads the host.json settings the local host honours, with the runtime's defaults. */
 export function readHostSettings(appDir: string): HostSettings {
   const file = path.join(appDir, 'host.json');
@@ -85,11 +94,16 @@ export function readHostSettings(appDir: string): HostSettings {
   if (encoding !== 'base64' && encoding !== 'none') {
     throw new Error(`host.json extensions.queues.messageEncoding must be 'base64' or 'none'`);
   }
+  const batchSize = Math.min(32, positiveInt(queues.batchSize, 16, 'extensions.queues.batchSize'));
   return {
     routePrefix: prefix.replace(/^\/+|\/+$/g, ''),
     queues: {
       maxDequeueCount: positiveInt(queues.maxDequeueCount, 5, 'extensions.queues.maxDequeueCount'),
-      batchSize: Math.min(32, positiveInt(queues.batchSize, 16, 'extensions.queues.batchSize')),
+      batchSize,
+      newBatchThreshold:
+        queues.newBatchThreshold === undefined
+          ? Math.floor(batchSize / 2)
+          : nonNegativeInt(queues.newBatchThreshold, 'extensions.queues.newBatchThreshold'),
       visibilityTimeoutMs:
         typeof queues.visibilityTimeout === 'string'
           ? parseTimeSpan(queues.visibilityTimeout, 'extensions.queues.visibilityTimeout')

@@ -6,7 +6,7 @@ import { getDispatcher } from '../services';
 export async function dispatchSchedules(_timer: Timer, context: InvocationContext): Promise<void> {
   const r = await (await getDispatcher()).tick();
   const line =
-    `Scheduled messages: ${r.due} due, ${r.dispatched} dispatched, ${r.deferred} deferred; since last tick ` +
+    `Scheduled messages: ${r.due} due, ${r.dispatched} dispatched (${r.ahead} ahead of their due time), ${r.deferred} deferred; since last tick ` +
     `${r.sent} sent, ${r.failed} failed, ${r.dropped} dropped; oldest lateness ${r.oldestLatenessMs} ms; ` +
     `${r.rowsRead} index rows read${r.truncated ? ' (more due than one tick reads)' : ''}`;
   if (r.failed > 0 || r.truncated) context.warn(line);

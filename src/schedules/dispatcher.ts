@@ -74,6 +74,9 @@ export interface DispatcherDeps {
   warn?: (message: string) => void;
 }
 
+/** Queues an occurrence just indexed if it falls due before the next tick (Dispatcher.handOutSoon); never throws. */
+export type HandOutSoon = (scheduleId: string, dueAt: number) => Promise<void>;
+
 export class Dispatcher {
   private readonly policy: DispatchPolicy;
   private readonly now: () => number;

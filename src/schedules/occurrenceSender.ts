@@ -34,6 +34,7 @@ import { AcsFailure } from '../acs/acsErrors';
 import { backoffDelay } from '../acs/retry';
 import type { JsonQueue } from '../storage/jsonQueue';
 import { describeStorageFailure, storageFailureOf } from '../storage/storageErrors';
+import type { HandOutSoon } from './dispatcher';
 import type { DueIndex } from './dueIndex';
 import { SCHEDULE_LIMITS, SCHEDULE_METADATA_KEYS } from './limits';
 import {
@@ -116,6 +117,8 @@ export interface SenderDeps {
   abortAfter?: (ms: number) => AbortSignal;
   /** Waits `ms` (tests pass one that moves their clock). */
   sleep?: (ms: number) => Promise<void>;
+  /** Hands out a recurring schedule's next occurrence when it falls due before the next dispatcher tick. */
+  handOutSoon?: HandOutSoon;
 }
 
 export interface BatchReport {
@@ -470,7 +473,12 @@ export class OccurrenceSender {
           next.nextRunAt = new Date(after.next).toISOString();
         }
       }
-      if (await this.deps.store.replace(current, next)) break;
+      if (await this.deps.store.replace(current, next)) {
+        if (next.nextRunAt && next.nextRunAt !== current.nextRunAt) {
+          await this.deps.handOutSoon?.(current.scheduleId, Date.parse(next.nextRunAt));
+        }
+        break;
+      }
       current = await this.deps.store.get(schedule.scheduleId);
     }
     await this.deps.dueIndex.finish(schedule.scheduleId, Date.parse(occurrence), 'sent');

@@ -12,6 +12,7 @@ import { withRetry, type RetryPolicy } from '../acs/retry';
 import { AcsFailure } from '../acs/acsErrors';
 import { DomainError } from '../domainErrors';
 import type { DueIndex } from './dueIndex';
+import type { HandOutSoon } from './dispatcher';
 import { RESERVED_METADATA_KEYS, SCHEDULE_LIMITS } from './limits';
 import { fieldsOf, type MessageContent, type NewSchedule, type Schedule, type ScheduleState } from './schedule';
 import { keyedScheduleId, newScheduleId } from './scheduleIds';
@@ -52,6 +53,8 @@ export interface ScheduleServiceDeps {
   now?: () => number;
   /** Retry of the membership check (a read, safe to repeat). */
   retry?: Partial<RetryPolicy>;
+  /** Queues a new or moved occurrence at once when it falls due before the next dispatcher tick. */
+  handOutSoon?: HandOutSoon;
 }
 
 /** Any version: `*` in If-Match. */
@@ -109,12 +112,15 @@ export class ScheduleService {
       messages: [],
     };
     await this.deps.dueIndex.put(schedule.scheduleId, threadId, firstRunAt);
+    let stored: Schedule;
     try {
-      return await this.deps.store.insert(schedule, SCHEDULE_LIMITS.maxActivePerThread);
+      stored = await this.deps.store.insert(schedule, SCHEDULE_LIMITS.maxActivePerThread);
     } catch (error) {
       await this.deps.dueIndex.remove(schedule.scheduleId, firstRunAt).catch(() => undefined);
       throw error;
     }
+    await this.deps.handOutSoon?.(stored.scheduleId, firstRunAt);
+    return stored;
   }
 
   /** A thread's schedules in creation order, a page at a time. */
@@ -216,6 +222,7 @@ export class ScheduleService {
     if (current.nextRunAt && nextRunAt !== current.nextRunAt) {
       await this.deps.dueIndex.remove(scheduleId, Date.parse(current.nextRunAt)).catch(() => undefined);
     }
+    if (nextRunAt && nextRunAt !== current.nextRunAt) await this.deps.handOutSoon?.(scheduleId, Date.parse(nextRunAt));
     return stored;
   }
 

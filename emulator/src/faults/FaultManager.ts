@@ -6,12 +6,21 @@ export type FaultSpec =
   | {
       kind: 'status';
       operation?: OperationName | '*';
+      /** Only calls on this thread (a thread id in the path); every call when absent. */
+      threadId?: string;
       status: number;
       retryAfterSeconds?: number;
       rate?: number;
       count?: number;
     }
-  | { kind: 'latency'; operation?: OperationName | '*'; latencyMs: number; rate?: number; count?: number }
+  | {
+      kind: 'latency';
+      operation?: OperationName | '*';
+      threadId?: string;
+      latencyMs: number;
+      rate?: number;
+      count?: number;
+    }
   | { kind: 'invalidParticipant'; userIds: string[]; code?: string; message?: string };
 
 export type FaultRule = FaultSpec & { id: string; remaining?: number };
@@ -25,13 +34,20 @@ export function parseFaultSpec(v: unknown): FaultSpec {
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     throw Errors.badRequest('A fault spec must be a JSON object.');
   const o = v as Record<string, unknown>;
-  const common = (): { operation?: OperationName | '*'; rate?: number; count?: number } => {
-    const out: { operation?: OperationName | '*'; rate?: number; count?: number } = {};
+  type Common = { operation?: OperationName | '*'; threadId?: string; rate?: number; count?: number };
+  const common = (): Common => {
+    const out: Common = {};
     if (o['operation'] !== undefined) {
       if (o['operation'] !== '*' && !isOperationName(o['operation'])) {
         throw Errors.invalidField('operation', "must be an operation name (e.g. 'SendChatMessage') or '*'");
       }
       out.operation = o['operation'];
+    }
+    if (o['threadId'] !== undefined) {
+      if (typeof o['threadId'] !== 'string' || o['threadId'] === '') {
+        throw Errors.invalidField('threadId', 'must be a non-empty thread id');
+      }
+      out.threadId = o['threadId'];
     }
     if (o['rate'] !== undefined) {
       const r = o['rate'];
@@ -114,14 +130,18 @@ export class FaultManager {
     this.rules = [];
   }
 
-  /** Rolls the rules for one call: sleeps for latency faults, throws the first status fault that fires. */
-  async apply(operation: OperationName): Promise<void> {
+  /**
+   * Rolls the rules for one call (on `threadId` when the call names a thread): sleeps for latency faults, throws the
+   * first status fault that fires.
+   */
+  async apply(operation: OperationName, threadId?: string): Promise<void> {
     if (this.rules.length === 0) return;
     let latency = 0;
     let failure: FaultRule | undefined;
     for (const rule of this.rules) {
       if (rule.kind === 'invalidParticipant') continue;
       if (rule.operation !== undefined && rule.operation !== '*' && rule.operation !== operation) continue;
+      if (rule.threadId !== undefined && rule.threadId !== threadId) continue;
       if (rule.kind === 'status' && failure) continue;
       if (rule.rate !== undefined && this.random() >= rule.rate) continue;
       if (rule.remaining !== undefined) {

@@ -14,8 +14,16 @@ export interface AdminState {
 }
 
 export type FaultSpec =
-  | { kind: 'status'; operation?: string; status: number; retryAfterSeconds?: number; rate?: number; count?: number }
-  | { kind: 'latency'; operation?: string; latencyMs: number; rate?: number; count?: number }
+  | {
+      kind: 'status';
+      operation?: string;
+      threadId?: string;
+      status: number;
+      retryAfterSeconds?: number;
+      rate?: number;
+      count?: number;
+    }
+  | { kind: 'latency'; operation?: string; threadId?: string; latencyMs: number; rate?: number; count?: number }
   | { kind: 'invalidParticipant'; userIds: string[]; code?: string; message?: string };
 
 export type FaultRule = FaultSpec & { id: string; remaining?: number };

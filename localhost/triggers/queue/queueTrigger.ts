@@ -62,6 +62,8 @@ export class QueueRunner {
   private readonly polling = new AbortController();
   private readonly queue: QueueClient;
   private readonly poison: QueueClient;
+  /** Messages being processed; a new batch is fetched once they get down to newBatchThreshold, as the runtime does. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly app: LoadedApp,
@@ -89,6 +91,7 @@ export class QueueRunner {
     this.polling.abort();
     this.wake?.();
     await this.loop;
+    await Promise.all(this.inFlight);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -112,6 +115,10 @@ export class QueueRunner {
           await this.queue.createIfNotExists({ abortSignal: this.polling.signal });
           created = true;
         }
+        while (this.inFlight.size > this.settings.newBatchThreshold && !this.stopped) {
+          await Promise.race(this.inFlight);
+        }
+        if (this.stopped) break;
         const { receivedMessageItems: messages } = await this.queue.receiveMessages({
           abortSignal: this.polling.signal,
           numberOfMessages: this.settings.batchSize,
@@ -120,7 +127,14 @@ export class QueueRunner {
         if (failing) this.sink('information', `Queue '${this.info.queueName}' is reachable again`);
         failing = false;
         if (messages.length > 0) {
-          await Promise.all(messages.map((m) => this.process(m)));
+          for (const m of messages) {
+            const processing = this.process(m)
+              .catch((err: unknown) =>
+                this.sink('error', `Queue '${this.info.queueName}' message handling failed: ${describeError(err)}`),
+              )
+              .finally(() => this.inFlight.delete(processing));
+            this.inFlight.add(processing);
+          }
           delay = MIN_POLL_MS;
           continue;
         }

@@ -49,6 +49,31 @@ describe('local host: Storage Queue triggers against Azurite', () => {
     );
   });
 
+  it('a slow message does not hold up the next ones: a new batch is fetched while it runs', async () => {
+    const jobs = queues.getQueueClient('jobs');
+    const slow = await jobs.sendMessage(base64({ sleepMs: 8_000 }));
+    await eventually(
+      () => host?.records() ?? [],
+      (r) => r.some((x) => x.id === slow.messageId),
+      15_000,
+      'the slow message to start',
+    );
+    const quick = await jobs.sendMessage(base64({ task: 'quick' }));
+    // Handled while the slow one still runs (batchSize 8: a new batch comes once 4 or fewer are in process).
+    await eventually(
+      () => host?.records() ?? [],
+      (r) => r.some((x) => x.id === quick.messageId),
+      5_000,
+      'the quick message, before the slow one ends',
+    );
+    await eventually(
+      async () => (await jobs.getProperties()).approximateMessagesCount,
+      (count) => count === 0,
+      15_000,
+      'the slow message to end',
+    );
+  });
+
   it('moves a message that throws five times to <queue>-poison', async () => {
     const jobs = queues.getQueueClient('jobs');
     const poison = queues.getQueueClient('jobs-poison');

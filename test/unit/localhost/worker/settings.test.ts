@@ -27,6 +27,7 @@ describe('settings', () => {
       queues: {
         maxDequeueCount: 5,
         batchSize: 16,
+        newBatchThreshold: 8,
         visibilityTimeoutMs: 0,
         maxPollingIntervalMs: 2000,
         messageEncoding: 'base64',
@@ -36,13 +37,25 @@ describe('settings', () => {
       'host.json': JSON.stringify({
         extensions: {
           http: { routePrefix: '/v1/' },
-          queues: { maxDequeueCount: 2, visibilityTimeout: '00:00:30', messageEncoding: 'none' },
+          queues: {
+            maxDequeueCount: 2,
+            visibilityTimeout: '00:00:30',
+            messageEncoding: 'none',
+            batchSize: 4,
+            newBatchThreshold: 0,
+          },
         },
       }),
     });
     expect(readHostSettings(custom)).toMatchObject({
       routePrefix: 'v1',
-      queues: { maxDequeueCount: 2, visibilityTimeoutMs: 30_000, messageEncoding: 'none' },
+      queues: {
+        maxDequeueCount: 2,
+        visibilityTimeoutMs: 30_000,
+        messageEncoding: 'none',
+        batchSize: 4,
+        newBatchThreshold: 0,
+      },
     });
     const bad = tempDir({ 'host.json': JSON.stringify({ extensions: { queues: { messageEncoding: 'utf8' } } }) });
     expect(() => readHostSettings(bad)).toThrow("messageEncoding must be 'base64' or 'none'");
