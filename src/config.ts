@@ -106,7 +106,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     name: 'SCHEDULE_DISPATCH_CRON',
     scope: 'both',
     defaultValue: DEFAULT_SCHEDULE_DISPATCH_CRON,
-    description: '6-field NCRONTAB (UTC) of the timer that sends due scheduled messages.',
+    description:
+      '6-field NCRONTAB (UTC) of the dispatcher timer: it hands out what falls due before its next run (sent on time) and re-drives lost hand-outs.',
   },
   {
     name: 'ARCHIVE_CRON',

@@ -36,7 +36,7 @@ param acsEndpoint string
 @description('Blob container for chat archives (ARCHIVE_CONTAINER).')
 param archiveContainerName string
 
-@description('6-field NCRONTAB (UTC) of the timer that sends due scheduled messages (SCHEDULE_DISPATCH_CRON).')
+@description('6-field NCRONTAB (UTC) of the scheduled-message dispatcher timer (SCHEDULE_DISPATCH_CRON).')
 param scheduleDispatchCron string
 
 @description('6-field NCRONTAB (UTC) of the nightly archive (ARCHIVE_CRON).')
