@@ -3,7 +3,7 @@
  * id and time, so it lands in the same table; whole days expire by dropping their table, which is one call, where
  * deleting rows one by one would cost a call each.
  */
-import type { TableServiceClient, TableClient } from '@azure/data-tables';
+import { odata, type TableServiceClient, type TableClient } from '@azure/data-tables';
 import { statusOf } from '../storage/tables';
 import type { EventDedupe } from './chatEvents';
 
@@ -43,7 +43,7 @@ export function tableEventDedupe(
     const oldest = dayOf(new Date(now().getTime() - KEEP_DAYS * 86_400_000));
     const names: string[] = [];
     for await (const t of service.listTables({
-      queryOptions: { filter: `TableName ge '${PREFIX}' and TableName lt '${PREFIX}~'` },
+      queryOptions: { filter: odata`TableName ge ${PREFIX} and TableName lt ${`${PREFIX}~`}` },
     })) {
       if (t.name && t.name.slice(PREFIX.length) < oldest) names.push(t.name);
     }

@@ -11,6 +11,7 @@
  * Members already in the thread are `added` without a call: adding is idempotent in ACS, so re-driving a chunk
  * after a crash never adds anyone twice.
  */
+import { mapLimit } from '../concurrency';
 import { AcsFailure } from '../acs/acsErrors';
 import { ACS_LIMITS, type ChatPort, type ParticipantSpec } from '../acs/chatPort';
 import { backoffDelay, sleep } from '../acs/retry';
@@ -97,7 +98,7 @@ export async function addInChunks(
 
   const chunks: ParticipantSpec[][] = [];
   for (let i = 0; i < participants.length; i += size) chunks.push(participants.slice(i, i + size));
-  await runPool(chunks, options.concurrency ?? 2, addChunk);
+  await mapLimit(chunks, options.concurrency ?? 2, addChunk);
   return participants.map((p) => outcomes.get(p.id) as AddOutcome);
 }
 
@@ -115,26 +116,4 @@ function errorOf(failure: AcsFailure): { code: string; message: string } {
       ? `${failure.message}; not retried: fix ACS_CONNECTION_STRING or the managed identity's role, then add them again`
       : failure.message;
   return { code: code[failure.kind], message };
-}
-
-/**
- * Runs `work` over `items` with at most `limit` in flight. After a failure no new item starts, and the first
- * error is thrown once the items in flight have ended, so no call outlives the caller's answer.
- */
-export async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (!failed && next < items.length) {
-      try {
-        await work(items[next++] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  });
-  const ended = await Promise.allSettled(lanes);
-  const first = ended.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
-  if (first) throw first.reason;
 }

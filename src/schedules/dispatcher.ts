@@ -14,6 +14,7 @@
  * waits out the rest in-process. Its index row is held until its due time plus the claim, so the tick that comes
  * after leaves it to its message, and hands it out again only if that message was lost.
  */
+import { mapLimit } from '../concurrency';
 import type { JsonQueue } from '../storage/jsonQueue';
 import type { DueEntry, DueIndex } from './dueIndex';
 import type { SendBatch } from './occurrenceSender';
@@ -218,18 +219,4 @@ export class Dispatcher {
     }
     return out;
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -8,7 +8,7 @@
  * cancelled) is simply dropped. Each row also carries its occurrence's progress (claimed until, deferrals,
  * outcome), which the dispatcher reports on and then deletes.
  */
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { statusOf, tableOnFirstUse } from '../storage/tables';
 
 export type Outcome = 'sent' | 'failed' | 'dropped';
@@ -119,7 +119,7 @@ export function tableDueIndex(client: TableClient, now: () => number = Date.now)
     async *listDue(at, max) {
       const t = await table();
       // Past minutes hold only due rows; in the current minute, the row key (due time first) cuts off the rest.
-      const filter = `PartitionKey le '${minuteBucket(at)}' and RowKey lt '${String(at + 1).padStart(15, '0')}'`;
+      const filter = odata`PartitionKey le ${minuteBucket(at)} and RowKey lt ${String(at + 1).padStart(15, '0')}`;
       let read = 0;
       for await (const page of t.listEntities<DueEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: PAGE })) {
         for (const e of page) {

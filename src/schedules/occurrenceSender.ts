@@ -34,6 +34,7 @@ import { AcsFailure } from '../acs/acsErrors';
 import { backoffDelay } from '../acs/retry';
 import type { JsonQueue } from '../storage/jsonQueue';
 import { describeStorageFailure, storageFailureOf } from '../storage/storageErrors';
+import { mapLimit } from '../concurrency';
 import type { HandOutSoon } from './dispatcher';
 import type { DueIndex } from './dueIndex';
 import { SCHEDULE_LIMITS, SCHEDULE_METADATA_KEYS } from './limits';
@@ -178,40 +179,36 @@ export class OccurrenceSender {
     const deferrals: { item: SendItem; delayMs: number; reason: string }[] = [];
     const unexpected: unknown[] = [];
     let throttledFor: number | undefined;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const item = items[next++] as SendItem;
-        // After a 429 the thread's remaining occurrences all wait for the service's Retry-After.
-        let result: ItemResult;
-        try {
-          const earlyMs = Date.parse(item.occurrence) - this.now();
-          if (throttledFor !== undefined) {
-            result = { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' };
-          } else if (earlyMs > this.policy.maxEarlyWaitMs) {
-            result = { kind: 'defer', delayMs: earlyMs - EARLY_RETURN_MS, reason: 'not due yet' };
-          } else {
-            if (earlyMs > 0) await this.sleep(earlyMs);
-            result = await this.sendOne(batch.threadId, item);
-          }
-        } catch (error) {
-          unexpected.push(error);
-          continue;
+    // Each item's own errors are collected, not thrown, so one failure does not stop the others.
+    await mapLimit(items, this.policy.concurrency, async (item) => {
+      // After a 429 the thread's remaining occurrences all wait for the service's Retry-After.
+      let result: ItemResult;
+      try {
+        const earlyMs = Date.parse(item.occurrence) - this.now();
+        if (throttledFor !== undefined) {
+          result = { kind: 'defer', delayMs: throttledFor, reason: 'thread throttled by ACS' };
+        } else if (earlyMs > this.policy.maxEarlyWaitMs) {
+          result = { kind: 'defer', delayMs: earlyMs - EARLY_RETURN_MS, reason: 'not due yet' };
+        } else {
+          if (earlyMs > 0) await this.sleep(earlyMs);
+          result = await this.sendOne(batch.threadId, item);
         }
-        if (result.kind === 'defer') {
-          if (result.throttled) throttledFor = Math.max(throttledFor ?? 0, result.delayMs);
-          deferrals.push({ item, delayMs: result.delayMs, reason: result.reason });
-          report.deferred++;
-        } else if (result.kind === 'sent') {
-          report.sent++;
-          if (result.recovered) report.recovered++;
-          report.maxLatenessMs = Math.max(report.maxLatenessMs, result.latenessMs);
-        } else if (result.kind === 'duplicate') report.duplicates++;
-        else if (result.kind === 'dropped') report.dropped++;
-        else report.failed++;
+      } catch (error) {
+        unexpected.push(error);
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.policy.concurrency, items.length) }, worker));
+      if (result.kind === 'defer') {
+        if (result.throttled) throttledFor = Math.max(throttledFor ?? 0, result.delayMs);
+        deferrals.push({ item, delayMs: result.delayMs, reason: result.reason });
+        report.deferred++;
+      } else if (result.kind === 'sent') {
+        report.sent++;
+        if (result.recovered) report.recovered++;
+        report.maxLatenessMs = Math.max(report.maxLatenessMs, result.latenessMs);
+      } else if (result.kind === 'duplicate') report.duplicates++;
+      else if (result.kind === 'dropped') report.dropped++;
+      else report.failed++;
+    });
     await this.requeue(batch.threadId, deferrals);
     // Left to the queue: it logs the error and delivers the batch again (what is done by then is not redone).
     if (unexpected.length === 1) throw unexpected[0];

@@ -7,7 +7,7 @@
  * partition, in one transaction, conditional on the ETag read before counting; two inserts racing on one thread
  * cannot both commit on the same count.
  */
-import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { DomainError } from '../domainErrors';
 import { getEntityOrUndefined, statusOf, tableOnFirstUse } from '../storage/tables';
 import type { NewSchedule, Schedule, ScheduleFailure, ScheduleState, SendingMark, SentOccurrence } from './schedule';
@@ -160,9 +160,6 @@ function fromEntity(e: TableEntityResult<ScheduleEntity>): Schedule {
   });
 }
 
-function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
 
 export function tableScheduleStore(client: TableClient): ScheduleStore {
   const table = tableOnFirstUse(client);
@@ -171,7 +168,7 @@ export function tableScheduleStore(client: TableClient): ScheduleStore {
     let count = 0;
     const rows = t.listEntities({
       queryOptions: {
-        filter: `PartitionKey eq ${odataString(threadKeyOf(threadId))} and RowKey lt '${THREAD_ROW}' and threadId eq ${odataString(threadId)} and state eq 'active'`,
+        filter: odata`PartitionKey eq ${threadKeyOf(threadId)} and RowKey lt ${THREAD_ROW} and threadId eq ${threadId} and state eq ${'active'}`,
         select: ['RowKey'],
       },
     });
@@ -266,10 +263,8 @@ export function tableScheduleStore(client: TableClient): ScheduleStore {
     async listByThread(threadId, options) {
       const t = await table();
       const filters = [
-        `PartitionKey eq ${odataString(threadKeyOf(threadId))}`,
-        `RowKey lt '${THREAD_ROW}'`,
-        `threadId eq ${odataString(threadId)}`,
-        ...(options.state ? [`state eq ${odataString(options.state)}`] : []),
+        odata`PartitionKey eq ${threadKeyOf(threadId)} and RowKey lt ${THREAD_ROW} and threadId eq ${threadId}`,
+        ...(options.state ? [odata`state eq ${options.state}`] : []),
       ];
       const pages = t.listEntities<ScheduleEntity>({ queryOptions: { filter: filters.join(' and ') } }).byPage({
         maxPageSize: options.pageSize,

@@ -1,0 +1,29 @@
+/**
+ * The app's one concurrency pool: runs `work` over `items` with at most `limit` in flight, results in item order.
+ * After a failure no new item starts, and the first error is thrown once the items in flight have ended, so no call
+ * outlives the caller's answer.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await work(items[i] as T, i);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  });
+  const ended = await Promise.allSettled(lanes);
+  const first = ended.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+  if (first) throw first.reason;
+  return results;
+}
