@@ -188,10 +188,17 @@ export const sendMessage = defineOperation({
   authLevel: 'function',
   params: threadPath,
   body: sendMessageBody,
+  headers: [idempotencyHeader],
   responses: {
+    200: {
+      description: 'Replay of an earlier request with the same Idempotency-Key',
+      schema: z.object({ messageId: z.string() }),
+    },
     201: { description: 'Sent', schema: z.object({ messageId: z.string() }) },
     403: { description: 'The service user is not a member' },
     404: { description: 'No such thread' },
+    409: { description: 'A request with this Idempotency-Key is still in flight' },
+    422: { description: 'This Idempotency-Key was used with another body' },
   },
 });
 

@@ -26,8 +26,14 @@ export type Claim =
   | {
       kind: 'claimed';
       takenOver: boolean;
+      /** When the first attempt with this key claimed it (epoch ms): the earliest its work could have begun. */
+      firstClaimedAt: number;
       complete(answer: StoredAnswer): Promise<void>;
-      release(): Promise<void>;
+      /**
+       * Lets the key go after a failure. `mayHaveActed`: the failed attempt may have done the work (a send that
+       * got no clear answer), so the key is kept with its lease ended and the next claim is a takeover.
+       */
+      release(options?: { mayHaveActed?: boolean }): Promise<void>;
     }
   | { kind: 'replay'; answer: StoredAnswer };
 
@@ -42,6 +48,8 @@ interface KeyEntity {
   fingerprint: string;
   state: 'inflight' | 'done';
   leaseUntil: string;
+  /** When the first attempt claimed the key (epoch ms). */
+  firstClaimedAt?: number;
   /** When a retention sweep may delete the row. */
   expiresAt: Date;
   /** Number of answer parts: `answer`, `answer1`, … */
@@ -98,15 +106,18 @@ export function tableIdempotencyStore(
         fingerprint,
         state: 'inflight',
         leaseUntil: new Date(now() + leaseMs).toISOString(),
+        firstClaimedAt: now(),
         expiresAt: new Date(now() + leaseMs + retentionMs),
       };
       // Both conditional on the claim's ETag: a holder whose lease was taken over must not touch the new claim.
-      const claimed = (takenOver: boolean, etag: string | undefined): Claim => ({
+      const claimed = (takenOver: boolean, etag: string | undefined, firstClaimedAt: number): Claim => ({
         kind: 'claimed',
         takenOver,
+        firstClaimedAt,
         async complete(answer) {
           const done = {
             ...fresh,
+            firstClaimedAt,
             state: 'done' as const,
             expiresAt: new Date(now() + retentionMs),
             ...answerParts(answer),
@@ -118,14 +129,19 @@ export function tableIdempotencyStore(
             throw error;
           }
         },
-        async release() {
-          await t.deleteEntity(partitionKey, rowKey, { etag }).catch(() => undefined);
+        async release(options = {}) {
+          if (options.mayHaveActed) {
+            const ended = { ...fresh, firstClaimedAt, leaseUntil: new Date(now()).toISOString() };
+            await t.updateEntity<KeyEntity>(ended, 'Replace', { etag }).catch(() => undefined);
+          } else {
+            await t.deleteEntity(partitionKey, rowKey, { etag }).catch(() => undefined);
+          }
         },
       });
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           const created = await t.createEntity<KeyEntity>(fresh);
-          return claimed(false, created.etag);
+          return claimed(false, created.etag, fresh.firstClaimedAt ?? now());
         } catch (error) {
           if (statusOf(error) !== 409) throw error;
         }
@@ -149,8 +165,11 @@ export function tableIdempotencyStore(
         }
         try {
           // The earlier request's process died: take the key over, unless another request just did.
-          const taken = await t.updateEntity<KeyEntity>(fresh, 'Replace', { etag: existing.etag });
-          return claimed(true, taken.etag);
+          const firstClaimedAt = existing.firstClaimedAt ?? Date.parse(existing.leaseUntil) - leaseMs;
+          const taken = await t.updateEntity<KeyEntity>({ ...fresh, firstClaimedAt }, 'Replace', {
+            etag: existing.etag,
+          });
+          return claimed(true, taken.etag, firstClaimedAt);
         } catch (error) {
           if (statusOf(error) !== 412) throw error;
         }

@@ -6,7 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { ACS_LIMITS, type ChatPort, type OutgoingMessage, type ParticipantSpec } from '../acs/chatPort';
 import { withRetry, type RetryPolicy } from '../acs/retry';
 import { DomainError } from '../domainErrors';
-import { fingerprintOf, uuidFrom, type IdempotencyStore, type StoredAnswer } from '../idempotency/idempotencyStore';
+import {
+  fingerprintOf,
+  sha256,
+  uuidFrom,
+  type IdempotencyStore,
+  type StoredAnswer,
+} from '../idempotency/idempotencyStore';
+import { sendOnce } from '../messages/sendOnce';
 import type { BulkAdd, ParticipantResult } from '../participants/bulkAdd';
 
 export interface CreateThreadInput {
@@ -168,14 +175,54 @@ export class ThreadService {
     await withRetry(() => this.deps.chat.removeParticipant(threadId, userId), this.retry);
   }
 
-  /** Sends as the service user. Not retried on 5xx: a send has no repeatability id, and a retry could post twice. */
-  async send(threadId: string, message: OutgoingMessage): Promise<{ messageId: string }> {
-    return this.deps.chat.sendMessage(threadId, {
-      senderDisplayName: this.deps.serviceDisplayName,
-      ...message,
-    });
+  /**
+   * Sends as the service user (201). Not retried on 5xx: ACS has no repeatability id for sends, and a retry could
+   * post twice. With an idempotency key the caller may retry instead: the same key and body return the first answer
+   * (200), and an attempt after one that may have posted (its process died, or ACS gave no clear answer) first looks
+   * for the message by the key's marker in its metadata.
+   */
+  async send(
+    threadId: string,
+    message: OutgoingMessage,
+    idempotencyKey?: string,
+  ): Promise<StoredAnswer & { replayed: boolean }> {
+    const outgoing = { senderDisplayName: this.deps.serviceDisplayName, ...message };
+    if (!idempotencyKey) {
+      return { status: 201, body: await this.deps.chat.sendMessage(threadId, outgoing), replayed: false };
+    }
+    if (message.metadata && SEND_KEY_METADATA in message.metadata) {
+      throw new DomainError(
+        'invalid',
+        `metadata.${SEND_KEY_METADATA}: is set by the app when an Idempotency-Key is given`,
+        {
+          field: `metadata.${SEND_KEY_METADATA}`,
+          rule: 'reservedKey',
+        },
+      );
+    }
+    const claim = await this.deps.idempotency.claim('messages', idempotencyKey, fingerprintOf({ threadId, message }));
+    if (claim.kind === 'replay') return { ...claim.answer, status: 200, replayed: true };
+    try {
+      const marker = { key: SEND_KEY_METADATA, value: sha256(`${threadId}\n${idempotencyKey}`).slice(0, 32) };
+      const { messageId } = await sendOnce(this.deps.chat, threadId, outgoing, marker, {
+        mayHaveSent: claim.takenOver,
+        since: new Date(claim.firstClaimedAt - SEND_LOOKBACK_MARGIN_MS),
+      });
+      const answer = { status: 201, body: { messageId } };
+      await claim.complete(answer);
+      return { ...answer, replayed: false };
+    } catch (error) {
+      // ACS may have posted it without saying so: the next attempt with the key looks before sending.
+      await claim.release({ mayHaveActed: true });
+      throw error;
+    }
   }
 }
+
+/** Metadata key of the marker a keyed send carries (a hash of the thread and the key, not the key itself). */
+export const SEND_KEY_METADATA = 'idempotencyKeyHash';
+/** Clock skew between the app and ACS allowed for when looking back for an earlier attempt's message. */
+const SEND_LOOKBACK_MARGIN_MS = 5_000;
 
 /** First occurrence of each id wins; the ids seen again are reported once each. */
 export function dedupe(participants: readonly ParticipantSpec[]): { unique: ParticipantSpec[]; duplicates: string[] } {

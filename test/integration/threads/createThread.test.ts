@@ -68,4 +68,30 @@ describe('POST /api/threads', () => {
       await stack.admin.clearFaults();
     }
   }, 180_000);
+
+  it('POST …/messages with an Idempotency-Key: retried after a 503, posted once; a repeat answers 200', async () => {
+    const [memberId] = await createUsers(stack, 1);
+    const created = await stack.api('POST', '/api/threads', { topic: 'Keyed', participants: [{ id: memberId }] });
+    const { threadId } = created.json as { threadId: string };
+    const path = threadPath(threadId, '/messages');
+    const key = `send-${Date.now()}`;
+    const body = { content: 'exactly once' };
+    // The first attempt fails (ACS 503, before posting); the client retries with the same key.
+    await stack.admin.addFault({ kind: 'status', operation: 'SendChatMessage', threadId, status: 503, count: 1 });
+    const failed = await stack.api('POST', path, body, { 'idempotency-key': key });
+    expect(failed.status).toBe(503);
+    const first = await stack.api('POST', path, body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const again = await stack.api('POST', path, body, { 'idempotency-key': key });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.json).toEqual(first.json);
+    const other = await stack.api('POST', path, { content: 'something else' }, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+
+    const member = await stack.identity.getToken({ communicationUserId: memberId as string }, ['chat']);
+    const messages = await listAll(stack.chatAs(member.token).getChatThreadClient(threadId).listMessages());
+    const posted = messages.filter((m) => m.content?.message === 'exactly once');
+    expect(posted.map((m) => m.id)).toEqual([(first.json as { messageId: string }).messageId]);
+  }, 60_000);
 });

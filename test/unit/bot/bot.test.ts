@@ -17,6 +17,7 @@ class MemoryClaims implements IdempotencyStore {
     return {
       kind: 'claimed',
       takenOver: false,
+      firstClaimedAt: Date.now(),
       complete: async (answer) => void this.rows.set(id, { done: answer.body }),
       release: async () => void this.rows.delete(id),
     };

@@ -91,6 +91,17 @@ describe('tableIdempotencyStore', () => {
     expect(claimed(await store.claim('threads', 'k', 'fp')).takenOver).toBe(false);
   });
 
+  it('a release after work that may have happened keeps the key: the next claim is a takeover at once', async () => {
+    const { store, clock } = newStore();
+    const first = claimed(await store.claim('messages', 'k', 'fp'));
+    const startedAt = clock.t;
+    clock.t += 200; // well inside the lease
+    await first.release({ mayHaveActed: true });
+    const next = claimed(await store.claim('messages', 'k', 'fp'));
+    expect(next.takenOver).toBe(true);
+    expect(next.firstClaimedAt).toBe(startedAt); // where a search for the first attempt's work starts
+  });
+
   it('gives every row an expiresAt (Date) for the retention sweep', async () => {
     const { store, client, clock } = newStore();
     const start = clock.t;
