@@ -44,6 +44,9 @@ param housekeepingCron string = '0 */5 * * * *'
 @description('Delete a thread in ACS once archived when it is older than this many days; 0 never deletes (ARCHIVE_DELETE_AFTER_DAYS).')
 param archiveDeleteAfterDays string = '0'
 
+@description('Days ended schedules, completed participant jobs and archive run history are kept before housekeeping deletes them (RETENTION_DAYS).')
+param retentionDays string = '30'
+
 @description('Display name of the service user that posts messages and answers bot commands (BOT_DISPLAY_NAME).')
 @maxLength(256)
 param botDisplayName string = 'Chat Bot'
@@ -173,6 +176,7 @@ module functionApp 'modules/function-app.bicep' = {
     archiveCron: archiveCron
     housekeepingCron: housekeepingCron
     archiveDeleteAfterDays: archiveDeleteAfterDays
+    retentionDays: retentionDays
     botDisplayName: botDisplayName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

@@ -14,4 +14,5 @@ param scheduleDispatchCron = readEnvironmentVariable('SCHEDULE_DISPATCH_CRON', '
 param archiveCron = readEnvironmentVariable('ARCHIVE_CRON', '0 0 2 * * *')
 param housekeepingCron = readEnvironmentVariable('HOUSEKEEPING_CRON', '0 */5 * * * *')
 param archiveDeleteAfterDays = readEnvironmentVariable('ARCHIVE_DELETE_AFTER_DAYS', '0')
+param retentionDays = readEnvironmentVariable('RETENTION_DAYS', '30')
 param botDisplayName = readEnvironmentVariable('BOT_DISPLAY_NAME', 'Chat Bot')

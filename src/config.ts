@@ -25,6 +25,7 @@ export interface AppConfig {
   housekeepingCron: string;
   /** 0 = never delete threads after archiving them. */
   archiveDeleteAfterDays: number;
+  retentionDays: number;
   botDisplayName: string;
 }
 
@@ -128,6 +129,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     defaultValue: '0',
     description:
       'Delete a thread in ACS after archiving it once it is older than this many days (by creation); `0` never deletes.',
+  },
+  {
+    name: 'RETENTION_DAYS',
+    scope: 'both',
+    defaultValue: '30',
+    description:
+      'Days ended schedules, completed participant jobs and archive run history (each thread\'s latest run stays) are kept before housekeeping deletes them.',
   },
   {
     name: 'BOT_DISPLAY_NAME',
@@ -259,6 +267,13 @@ const configSchema = z.object({
       }),
     )
     .transform(Number),
+  retentionDays: withDefault('RETENTION_DAYS')
+    .pipe(
+      z.string().regex(/^[1-9]\d{0,4}$/, {
+        error: (issue) => `RETENTION_DAYS: "${String(issue.input)}" must be a whole number of days, 1 or more.`,
+      }),
+    )
+    .transform(Number),
   botDisplayName: withDefault('BOT_DISPLAY_NAME').pipe(
     z.string().max(256, 'BOT_DISPLAY_NAME: must be at most 256 characters.'),
   ),
@@ -274,6 +289,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     archiveCron: env['ARCHIVE_CRON'],
     housekeepingCron: env['HOUSEKEEPING_CRON'],
     archiveDeleteAfterDays: env['ARCHIVE_DELETE_AFTER_DAYS'],
+    retentionDays: env['RETENTION_DAYS'],
     botDisplayName: env['BOT_DISPLAY_NAME'],
   });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message));

@@ -16,7 +16,8 @@ import { createIdentityClient } from './acs/identityClient';
 import { createChatPort } from './acs/sdkChatPort';
 import { ServiceIdentity } from './acs/serviceIdentity';
 import { getConfig } from './config';
-import { tableIdempotencyStore } from './idempotency/idempotencyStore';
+import { pruneExpiredKeys, tableIdempotencyStore } from './idempotency/idempotencyStore';
+import { RetentionSweep } from './housekeeping/retentionSweep';
 import { BulkAdd, type RetryMessage } from './participants/bulkAdd';
 import { tableJobStore } from './participants/jobStore';
 import { ParticipantJobSweep } from './participants/jobSweep';
@@ -80,6 +81,24 @@ export function getBulkAdd(): Promise<BulkAdd> {
     });
   })();
   return bulkAdd;
+}
+
+let retentionSweep: Promise<RetentionSweep> | undefined;
+
+/** Deletes expired idempotency keys and records past RETENTION_DAYS (run by the housekeeping timer). */
+export function getRetentionSweep(): Promise<RetentionSweep> {
+  retentionSweep ??= (async () => {
+    const clients = await getStorage();
+    const idempotency = clients.table(STORAGE_NAMES.tables.idempotency);
+    return new RetentionSweep({
+      pruneExpiredKeys: (now, max) => pruneExpiredKeys(idempotency, now, max),
+      schedules: tableScheduleStore(clients.table(STORAGE_NAMES.tables.schedules)),
+      jobs: tableJobStore(clients.table(STORAGE_NAMES.tables.participantJobs)),
+      runs: tableRunLog(clients.table(STORAGE_NAMES.tables.archiveRuns)),
+      retentionDays: getConfig().retentionDays,
+    });
+  })();
+  return retentionSweep;
 }
 
 let participantJobSweep: Promise<ParticipantJobSweep> | undefined;

@@ -48,6 +48,9 @@ param housekeepingCron string
 @description('Days after which an archived thread is deleted in ACS; 0 = never (ARCHIVE_DELETE_AFTER_DAYS).')
 param archiveDeleteAfterDays string
 
+@description('Days ended schedules, completed participant jobs and archive run history are kept (RETENTION_DAYS).')
+param retentionDays string
+
 @description('Display name of the service user / bot (BOT_DISPLAY_NAME).')
 param botDisplayName string
 
@@ -117,6 +120,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'ARCHIVE_CRON', value: archiveCron }
         { name: 'HOUSEKEEPING_CRON', value: housekeepingCron }
         { name: 'ARCHIVE_DELETE_AFTER_DAYS', value: archiveDeleteAfterDays }
+        { name: 'RETENTION_DAYS', value: retentionDays }
         { name: 'BOT_DISPLAY_NAME', value: botDisplayName }
         // Host telemetry with Entra auth (the component has local auth disabled).
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }

@@ -4,7 +4,7 @@
  * partition is the latest run and reading it is one small query.
  */
 import { type TableClient, odata } from '@azure/data-tables';
-import { getEntityOrUndefined, tableOnFirstUse } from '../storage/tables';
+import { deleteListed, getEntityOrUndefined, listKeys, tableOnFirstUse, type ListedRow } from '../storage/tables';
 import type { RunCounts, RunOutcome } from './manifest';
 
 export type RunState = 'queued' | 'running' | RunOutcome;
@@ -26,6 +26,11 @@ export interface RunLog {
   update(threadId: string, runKey: string, fields: Partial<RunRecord>): Promise<void>;
   latest(threadId: string): Promise<RunRecord | undefined>;
   get(threadId: string, runKey: string): Promise<RunRecord | undefined>;
+  /**
+   * Deletes up to `max` runs that finished before `finishedBefore` (ISO time), except each thread's latest run
+   * (what GET …/archive reports); returns how many.
+   */
+  pruneFinished(finishedBefore: string, max: number): Promise<number>;
 }
 
 const MAX_TIME = 9_999_999_999_999;
@@ -62,6 +67,23 @@ export function tableRunLog(client: TableClient): RunLog {
         return toRecord(row);
       }
       return undefined;
+    },
+    async pruneFinished(finishedBefore, max) {
+      const t = await table();
+      const old = await listKeys(t, odata`finishedAt lt ${finishedBefore}`, max);
+      const latestKey = new Map<string, string | undefined>();
+      const prunable: ListedRow[] = [];
+      for (const row of old) {
+        if (!latestKey.has(row.partitionKey)) {
+          const first = await t
+            .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${row.partitionKey}`, select: ['RowKey'] } })
+            .byPage({ maxPageSize: 1 })
+            .next();
+          latestKey.set(row.partitionKey, (first.value as { rowKey?: string }[] | undefined)?.[0]?.rowKey);
+        }
+        if (latestKey.get(row.partitionKey) !== row.rowKey) prunable.push(row);
+      }
+      return deleteListed(t, prunable);
     },
   };
 }

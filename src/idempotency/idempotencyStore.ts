@@ -8,9 +8,9 @@
  * entity, so it is written in one atomic operation. Every row has `expiresAt` for the retention sweep.
  */
 import { createHash } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { DomainError } from '../domainErrors';
-import { getEntityOrUndefined, statusOf, tableOnFirstUse } from '../storage/tables';
+import { deleteListed, getEntityOrUndefined, listKeys, statusOf, tableOnFirstUse } from '../storage/tables';
 
 export interface StoredAnswer {
   status: number;
@@ -40,6 +40,12 @@ export type Claim =
 export interface IdempotencyStore {
   /** Claims `key` in `scope` for a request whose body hashes to `fingerprint`; throws 409/422 DomainErrors. */
   claim(scope: string, key: string, fingerprint: string): Promise<Claim>;
+}
+
+/** Deletes up to `max` keys past their `expiresAt` (the housekeeping timer); returns how many. */
+export async function pruneExpiredKeys(client: TableClient, now: Date, max: number): Promise<number> {
+  const t = await tableOnFirstUse(client)();
+  return deleteListed(t, await listKeys(t, odata`expiresAt lt ${now}`, max));
 }
 
 interface KeyEntity {

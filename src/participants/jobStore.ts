@@ -5,7 +5,7 @@
  */
 import { type TableClient, odata } from '@azure/data-tables';
 import type { ParticipantSpec } from '../acs/chatPort';
-import { getEntityOrUndefined, statusOf, tableOnFirstUse, upsertAll } from '../storage/tables';
+import { deleteListed, getEntityOrUndefined, listKeys, statusOf, tableOnFirstUse, upsertAll } from '../storage/tables';
 import type { OutcomeStatus } from './addInChunks';
 
 export interface JobParticipant extends ParticipantSpec {
@@ -34,6 +34,8 @@ export interface JobStore {
   advance(job: Job, next: Pick<Job, 'round' | 'state'>): Promise<Job | undefined>;
   /** Running jobs not moved on since `updatedBefore` (ISO time): candidates for the sweep to re-drive. */
   listStale(updatedBefore: string): Promise<Job[]>;
+  /** Deletes up to `max` jobs completed before `updatedBefore` (ISO time), participants first; returns how many. */
+  pruneCompleted(updatedBefore: string, max: number): Promise<number>;
 }
 
 const JOB_ROW = '~job'; // '~' sorts after every participant id ('8:…'), so the job row reads last
@@ -138,6 +140,21 @@ export function tableJobStore(client: TableClient, now: () => Date = () => new D
       });
       for await (const e of rows) jobs.push(toJob(e));
       return jobs;
+    },
+    async pruneCompleted(updatedBefore, max) {
+      const t = await table();
+      const done = odata`RowKey eq ${JOB_ROW} and state eq ${'completed'} and updatedAt lt ${updatedBefore}`;
+      let pruned = 0;
+      for (const job of await listKeys(t, done, max)) {
+        // The job row last: a sweep cut short finds the job again and finishes it.
+        const rows = await listKeys(t, odata`PartitionKey eq ${job.partitionKey}`, Number.POSITIVE_INFINITY);
+        await deleteListed(
+          t,
+          rows.filter((r) => r.rowKey !== JOB_ROW),
+        );
+        pruned += await deleteListed(t, [job]);
+      }
+      return pruned;
     },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { DomainError } from '../domainErrors';
-import { getEntityOrUndefined, statusOf, tableOnFirstUse } from '../storage/tables';
+import { deleteListed, getEntityOrUndefined, listKeys, statusOf, tableOnFirstUse } from '../storage/tables';
 import type { NewSchedule, Schedule, ScheduleFailure, ScheduleState, SendingMark, SentOccurrence } from './schedule';
 import { threadKeyOf, threadKeyOfScheduleId } from './scheduleIds';
 import type { Timing } from './timing';
@@ -29,6 +29,8 @@ export interface ScheduleStore {
     threadId: string,
     options: { state?: ScheduleState; pageSize: number; continuationToken?: string },
   ): Promise<SchedulePage>;
+  /** Deletes up to `max` schedules that ended (completed, cancelled, failed) before `updatedBefore` (ISO time). */
+  pruneEnded(updatedBefore: string, max: number): Promise<number>;
 }
 
 const THREAD_ROW = '~thread'; // sorts after every schedule id ('sch-…')
@@ -160,7 +162,6 @@ function fromEntity(e: TableEntityResult<ScheduleEntity>): Schedule {
   });
 }
 
-
 export function tableScheduleStore(client: TableClient): ScheduleStore {
   const table = tableOnFirstUse(client);
 
@@ -277,6 +278,11 @@ export function tableScheduleStore(client: TableClient): ScheduleStore {
         schedules: page.map(fromEntity),
         ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
       };
+    },
+    async pruneEnded(updatedBefore, max) {
+      const t = await table();
+      const ended = odata`RowKey lt ${THREAD_ROW} and state ne ${'active'} and updatedAt lt ${updatedBefore}`;
+      return deleteListed(t, await listKeys(t, ended, max));
     },
   };
 }

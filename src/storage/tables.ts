@@ -51,3 +51,38 @@ export async function upsertAll<T extends { partitionKey: string; rowKey: string
     }
   }
 }
+
+/** A row to delete, as listed (its ETag: a row changed since it was listed is left alone). */
+export interface ListedRow {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+}
+
+/**
+ * Deletes the listed rows one by one, each on its listed ETag; a row already gone or changed since is skipped.
+ * Returns how many were deleted.
+ */
+export async function deleteListed(table: TableClient, rows: readonly ListedRow[]): Promise<number> {
+  let deleted = 0;
+  for (const row of rows) {
+    try {
+      await table.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+      deleted++;
+    } catch (error) {
+      if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
+    }
+  }
+  return deleted;
+}
+
+/** The first `max` rows matching `filter` (keys and ETags only). */
+export async function listKeys(table: TableClient, filter: string, max: number): Promise<ListedRow[]> {
+  const rows: ListedRow[] = [];
+  const query = table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } });
+  for await (const e of query) {
+    rows.push({ partitionKey: e.partitionKey as string, rowKey: e.rowKey as string, etag: e.etag });
+    if (rows.length >= max) break;
+  }
+  return rows;
+}

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     expect(config.archiveCron).toBe('0 0 2 * * *');
     expect(config.botDisplayName).toBe('Chat Bot');
     expect(config.archiveDeleteAfterDays).toBe(0);
+    expect(config.retentionDays).toBe(30);
   });
 
   it('reads the Azure settings as managed identity', () => {
@@ -71,6 +72,8 @@ describe('loadConfig', () => {
     ['ARCHIVE_CRON', 'every night'],
     ['ARCHIVE_DELETE_AFTER_DAYS', '-1'],
     ['ARCHIVE_DELETE_AFTER_DAYS', '30 days'],
+    ['RETENTION_DAYS', '0'],
+    ['RETENTION_DAYS', 'a month'],
   ])('rejects %s=%s naming the setting', (name, value) => {
     expect(problemsOf({ ...local, [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}: "`))]);
   });

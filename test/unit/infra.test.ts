@@ -177,6 +177,7 @@ const PARAM_FOR_SETTING: Record<string, string> = {
   archiveCron: 'ARCHIVE_CRON',
   housekeepingCron: 'HOUSEKEEPING_CRON',
   archiveDeleteAfterDays: 'ARCHIVE_DELETE_AFTER_DAYS',
+  retentionDays: 'RETENTION_DAYS',
   botDisplayName: 'BOT_DISPLAY_NAME',
 };
 /** Anything that reads or spells out a credential. */

@@ -44,6 +44,9 @@ export class MemoryScheduleStore implements ScheduleStore {
     return this.put(next);
   }
 
+  async pruneEnded(): Promise<number> {
+    return 0; // retention is tested against Table storage (test/unit/housekeeping)
+  }
   async listByThread(threadId: string): Promise<SchedulePage> {
     return { schedules: [...this.rows.values()].filter((s) => s.threadId === threadId).map((s) => structuredClone(s)) };
   }
