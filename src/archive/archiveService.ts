@@ -35,8 +35,19 @@ export interface ArchiveServiceDeps {
   notes: ChangeNotes;
   queue: JsonQueue<ArchiveJob>;
   settings?: Partial<ArchiveSettings>;
+  /** Queued runs one process carries out at once; more wait on the queue (default MAX_RUNS_PER_PROCESS). */
+  maxRunsAtOnce?: number;
   now?: () => Date;
 }
+
+/**
+ * A run holds a page of messages, a part being written and the part uploads in flight (tens of MB for big
+ * threads); the queue hands one process up to 24 messages at once (host.json batchSize 16 + newBatchThreshold 8).
+ * Four at once fit a 2 GB instance with room for everything else; the rest go back on the queue for a moment.
+ */
+export const MAX_RUNS_PER_PROCESS = 4;
+/** A queued run this process has no room for comes back this long after (another instance may take it first). */
+export const BUSY_REQUEUE_MS = 30_000;
 
 export interface ReadQuery {
   /** createdOn at or after. */
@@ -57,6 +68,7 @@ const LEASE_WAIT_MS = 45_000;
 export class ArchiveService {
   private readonly settings: ArchiveSettings;
   private readonly now: () => Date;
+  private runsInProgress = 0;
 
   constructor(private readonly deps: ArchiveServiceDeps) {
     this.settings = { ...DEFAULT_ARCHIVE_SETTINGS, ...deps.settings };
@@ -122,7 +134,13 @@ export class ArchiveService {
    * Runs a queued job. Failures that retrying cannot fix (the thread is gone and was never archived, the service
    * user may not read it) end the job; others are thrown so the queue delivers it again.
    */
-  async runJob(job: ArchiveJob): Promise<RunSummary> {
+  async runJob(job: ArchiveJob): Promise<RunSummary | 'requeued'> {
+    if (this.runsInProgress >= (this.deps.maxRunsAtOnce ?? MAX_RUNS_PER_PROCESS)) {
+      // No room in this process: the job goes back on the queue instead of waiting here, holding a message.
+      await this.deps.queue.send(job, BUSY_REQUEUE_MS);
+      return 'requeued';
+    }
+    this.runsInProgress++;
     try {
       return await this.archiveNow(job.threadId, job);
     } catch (error) {
@@ -131,6 +149,8 @@ export class ArchiveService {
         (error instanceof AcsFailure && !error.retriable && error.kind !== 'unauthorized');
       if (permanent) return this.failedSummary(job, error);
       throw error;
+    } finally {
+      this.runsInProgress--;
     }
   }
 

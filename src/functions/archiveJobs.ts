@@ -19,6 +19,10 @@ export async function archiveJobs(message: unknown, context: InvocationContext):
     return;
   }
   const summary = await (await getArchiveService()).runJob(parsed.data);
+  if (summary === 'requeued') {
+    context.log(`Archive run ${parsed.data.runId}: this instance is busy with other runs; queued again`);
+    return;
+  }
   context.log(
     `Archive run ${summary.runId}: ${summary.outcome}, ${summary.newMessages} new, ${summary.changes} changed, ${summary.parts} parts, ${summary.pages} pages`,
   );
