@@ -20,7 +20,11 @@ import type { DueEntry, DueIndex } from './dueIndex';
 import type { SendBatch } from './occurrenceSender';
 
 export interface DispatchPolicy {
-  /** How long a claimed occurrence is left to its queue message before a later tick hands it out again. */
+  /**
+   * How long past its due time a claimed occurrence is left to its queue message before a later tick hands it out
+   * again: how soon a send lost with its process (a killed host's message stays invisible ~10 min on the runtime)
+   * is re-driven. The sender holds a row longer whenever it defers it.
+   */
   claimMs: number;
   /** Most index rows one tick reads (the rest wait for the next tick). */
   maxRowsPerTick: number;
@@ -35,7 +39,7 @@ export interface DispatchPolicy {
 }
 
 export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
-  claimMs: 120_000,
+  claimMs: 60_000,
   maxRowsPerTick: 5_000,
   batchSize: 100,
   concurrency: 16,

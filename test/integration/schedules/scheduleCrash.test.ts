@@ -31,7 +31,7 @@ describe('scheduled messages: kill -9 of the host mid-dispatch', () => {
   });
 
   it('500 due schedules, host killed while sending, then restarted: 500 messages, none twice, none lost', async () => {
-    const dueAt = new Date(Date.now() + 20_000).toISOString();
+    const dueAt = new Date(Date.now() + 30_000).toISOString();
     const ids: string[] = [];
     await Promise.all(
       threads.map(async (t, i) => {
