@@ -135,7 +135,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     scope: 'both',
     defaultValue: '30',
     description:
-      'Days ended schedules, completed participant jobs and archive run history (each thread\'s latest run stays) are kept before housekeeping deletes them.',
+      "Days ended schedules, completed participant jobs and archive run history (each thread's latest run stays) are kept before housekeeping deletes them.",
   },
   {
     name: 'BOT_DISPLAY_NAME',
