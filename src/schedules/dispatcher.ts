@@ -142,8 +142,8 @@ export class Dispatcher {
         if ((unclaimed[i] as DueEntry).dueAt <= now) report.deferred++;
       } else handedOut.push(entry);
     }
-    await mapLimit(this.batchesOf(handedOut, now), this.policy.concurrency, async ({ batch, delayMs }) => {
-      await this.deps.queue.send(batch, delayMs);
+    await mapLimit(this.batchesOf(handedOut, now), this.policy.concurrency, async ({ batch, earliest }) => {
+      await this.send(batch, earliest);
       report.dispatched += batch.items.length;
       report.ahead += batch.items.filter((i) => Date.parse(i.occurrence) > now).length;
     });
@@ -168,7 +168,7 @@ export class Dispatcher {
       if (!entry || entry.outcome || entry.claimedUntil > now) return;
       if (!(await this.deps.dueIndex.claim(entry, this.claimUntil(entry, now)))) return;
       claimed = entry;
-      for (const { batch, delayMs } of this.batchesOf([entry], now)) await this.deps.queue.send(batch, delayMs);
+      for (const { batch, earliest } of this.batchesOf([entry], now)) await this.send(batch, earliest);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.warn(`Could not hand out scheduled message ${scheduleId} ahead of its due time (${reason}); a tick will`);
@@ -191,23 +191,27 @@ export class Dispatcher {
   }
 
   /**
-   * One message per thread and due second (what is due now goes together), visible `earlyMs` to 1 s more before
-   * its earliest occurrence (queue delays are whole seconds), at most batchSize occurrences each.
+   * Queues a batch to turn visible `earlyMs` to 1 s more before its earliest occurrence (queue delays are whole
+   * seconds), counted from now: claiming a tick's rows may have taken seconds.
    */
-  private batchesOf(entries: readonly DueEntry[], now: number): { batch: SendBatch; delayMs: number }[] {
+  private async send(batch: SendBatch, earliest: number): Promise<void> {
+    const delayMs = Math.max(0, Math.floor((earliest - this.now() - this.policy.earlyMs) / 1000) * 1000);
+    await this.deps.queue.send(batch, delayMs);
+  }
+
+  /** One message per thread and due second (what is due now goes together), at most batchSize occurrences each. */
+  private batchesOf(entries: readonly DueEntry[], now: number): { batch: SendBatch; earliest: number }[] {
     const groups = new Map<string, DueEntry[]>();
     for (const entry of entries) {
       const second = entry.dueAt <= now ? 'now' : String(Math.floor(entry.dueAt / 1000));
       const key = `${entry.threadId}|${second}`;
       groups.set(key, [...(groups.get(key) ?? []), entry]);
     }
-    const out: { batch: SendBatch; delayMs: number }[] = [];
+    const out: { batch: SendBatch; earliest: number }[] = [];
     for (const group of groups.values()) {
       group.sort((a, b) => a.dueAt - b.dueAt);
       for (let i = 0; i < group.length; i += this.policy.batchSize) {
         const slice = group.slice(i, i + this.policy.batchSize);
-        const earliest = (slice[0] as DueEntry).dueAt;
-        const delayMs = Math.max(0, Math.floor((earliest - now - this.policy.earlyMs) / 1000) * 1000);
         out.push({
           batch: {
             threadId: (slice[0] as DueEntry).threadId,
@@ -217,7 +221,7 @@ export class Dispatcher {
               attempt: e.dispatches,
             })),
           },
-          delayMs,
+          earliest: (slice[0] as DueEntry).dueAt,
         });
       }
     }

@@ -117,6 +117,22 @@ describe('Dispatcher: what falls due before the next tick is sent on time, not a
     expect(r.sent()).toEqual([{ threadId: 'B', delayMs: 13_000, occurrences: [75_000] }]);
   });
 
+  it('a delay is counted from when its message is sent, not from when the tick began (claiming can take seconds)', async () => {
+    const r = rig(T);
+    await r.dueIndex.put('a', 'A', T + 30_000);
+    // Claiming many rows takes 4 s on a busy storage account: the clock moves on while the tick claims.
+    const claim = r.dueIndex.claim.bind(r.dueIndex);
+    r.dueIndex.claim = async (entry, until) => {
+      r.set(T + 4_000);
+      return claim(entry, until);
+    };
+    await r.dispatcher.tick();
+    const [sent] = r.queue.sent;
+    // Visible 1.5 to 2.5 s before the due time, counted from the send at T + 4 s.
+    expect(T + 4_000 + (sent?.delayMs ?? 0)).toBeLessThanOrEqual(T + 30_000 - 1_500);
+    expect(T + 4_000 + (sent?.delayMs ?? 0)).toBeGreaterThanOrEqual(T + 30_000 - 2_500);
+  });
+
   it('an occurrence written between ticks (create, edit) is handed out at once when due before the next tick', async () => {
     const r = rig(T + 30_000);
     await r.dueIndex.put('soon', 'A', T + 35_000);
