@@ -27,3 +27,42 @@ export async function mapLimit<T, R>(
   if (first) throw first.reason;
   return results;
 }
+
+/** A fixed number of slots: work takes one, waiting its turn (first come, first served) up to a time limit. */
+export class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  /** A slot's release function, or undefined when none came free within `waitMs`. */
+  async acquire(waitMs: number): Promise<(() => void) | undefined> {
+    if (this.free === 0) {
+      const turn = new Promise<boolean>((resolve) => {
+        const take = (): void => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(take), 1);
+          resolve(false);
+        }, waitMs);
+        this.waiting.push(take);
+      });
+      // A slot handed over by release() stays taken: `free` is not incremented in between.
+      if (!(await turn)) return undefined;
+    } else {
+      this.free--;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}

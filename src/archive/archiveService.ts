@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatPort } from '../acs/chatPort';
 import { AcsFailure } from '../acs/acsErrors';
 import { withRetry } from '../acs/retry';
+import { Slots } from '../concurrency';
 import { DomainError } from '../domainErrors';
 import type { JsonQueue } from '../storage/jsonQueue';
 import { ArchiveRun, DEFAULT_ARCHIVE_SETTINGS, type ArchiveSettings } from './archiveRun';
@@ -37,6 +38,8 @@ export interface ArchiveServiceDeps {
   settings?: Partial<ArchiveSettings>;
   /** Queued runs one process carries out at once; more wait on the queue (default MAX_RUNS_PER_PROCESS). */
   maxRunsAtOnce?: number;
+  /** How long a queued run waits for a free slot before it goes back on the queue (default SLOT_WAIT_MS). */
+  slotWaitMs?: number;
   now?: () => Date;
 }
 
@@ -46,8 +49,10 @@ export interface ArchiveServiceDeps {
  * Four at once fit a 2 GB instance with room for everything else; the rest go back on the queue for a moment.
  */
 export const MAX_RUNS_PER_PROCESS = 4;
-/** A queued run this process has no room for comes back this long after (another instance may take it first). */
-export const BUSY_REQUEUE_MS = 30_000;
+/** A queued run waits this long for a free slot in this process (runs of small threads take a second or two)... */
+export const SLOT_WAIT_MS = 30_000;
+/** ...then goes back on the queue to come back this long after (another instance may take it first). */
+export const BUSY_REQUEUE_MS = 10_000;
 
 export interface ReadQuery {
   /** createdOn at or after. */
@@ -68,11 +73,12 @@ const LEASE_WAIT_MS = 45_000;
 export class ArchiveService {
   private readonly settings: ArchiveSettings;
   private readonly now: () => Date;
-  private runsInProgress = 0;
+  private readonly runSlots: Slots;
 
   constructor(private readonly deps: ArchiveServiceDeps) {
     this.settings = { ...DEFAULT_ARCHIVE_SETTINGS, ...deps.settings };
     this.now = deps.now ?? (() => new Date());
+    this.runSlots = new Slots(deps.maxRunsAtOnce ?? MAX_RUNS_PER_PROCESS);
   }
 
   /** Queues a run of a thread the service user can read; 404 when ACS does not know the thread. */
@@ -135,12 +141,12 @@ export class ArchiveService {
    * user may not read it) end the job; others are thrown so the queue delivers it again.
    */
   async runJob(job: ArchiveJob): Promise<RunSummary | 'requeued'> {
-    if (this.runsInProgress >= (this.deps.maxRunsAtOnce ?? MAX_RUNS_PER_PROCESS)) {
-      // No room in this process: the job goes back on the queue instead of waiting here, holding a message.
+    const release = await this.runSlots.acquire(this.deps.slotWaitMs ?? SLOT_WAIT_MS);
+    if (!release) {
+      // No room in this process for a while: the job goes back on the queue rather than wait here any longer.
       await this.deps.queue.send(job, BUSY_REQUEUE_MS);
       return 'requeued';
     }
-    this.runsInProgress++;
     try {
       return await this.archiveNow(job.threadId, job);
     } catch (error) {
@@ -150,7 +156,7 @@ export class ArchiveService {
       if (permanent) return this.failedSummary(job, error);
       throw error;
     } finally {
-      this.runsInProgress--;
+      release();
     }
   }
 

@@ -1,4 +1,4 @@
-import { mapLimit } from '../../src/concurrency';
+import { mapLimit, Slots } from '../../src/concurrency';
 
 describe('mapLimit', () => {
   it('keeps at most `limit` in flight and returns results in item order', async () => {
@@ -30,5 +30,30 @@ describe('mapLimit', () => {
 
   it('handles no items', async () => {
     expect(await mapLimit([], 4, async () => 1)).toEqual([]);
+  });
+});
+
+describe('Slots', () => {
+  it('hands out at most `size` slots; a waiter gets the next released one, in order', async () => {
+    const slots = new Slots(1);
+    const first = await slots.acquire(0);
+    expect(first).toBeDefined();
+    const order: string[] = [];
+    const a = slots.acquire(1_000).then((release) => (order.push('a'), release));
+    const b = slots.acquire(1_000).then((release) => (order.push('b'), release));
+    first?.();
+    first?.(); // a second call releases nothing more
+    (await a)?.();
+    (await b)?.();
+    expect(order).toEqual(['a', 'b']);
+    expect(await slots.acquire(0)).toBeDefined();
+  });
+
+  it('gives up after waitMs when no slot comes free', async () => {
+    const slots = new Slots(1);
+    const held = await slots.acquire(0);
+    expect(await slots.acquire(20)).toBeUndefined();
+    held?.();
+    expect(await slots.acquire(0)).toBeDefined(); // the timed-out waiter did not take the slot
   });
 });

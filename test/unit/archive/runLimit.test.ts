@@ -36,7 +36,7 @@ describe('ArchiveService.runJob: runs at once per process', () => {
     await azurite?.stop();
   });
 
-  it('past maxRunsAtOnce a job is queued again with a delay; the runs in progress finish', async () => {
+  it('past maxRunsAtOnce a job waits for a slot, and is queued again with a delay when none comes free in time', async () => {
     const chat = new GatedChat();
     for (const id of ['19:a@thread.v2', '19:b@thread.v2', '19:c@thread.v2']) chat.addThread(id);
     const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('runlimit');
@@ -53,6 +53,7 @@ describe('ArchiveService.runJob: runs at once per process', () => {
       notes: memoryNotes(),
       queue,
       maxRunsAtOnce: 2,
+      slotWaitMs: 1_000,
     });
     const job = (threadId: string): ArchiveJob => ({
       threadId,
@@ -64,14 +65,17 @@ describe('ArchiveService.runJob: runs at once per process', () => {
     const first = service.runJob(job('19:a@thread.v2'));
     const second = service.runJob(job('19:b@thread.v2'));
     while (chat.listed < 2) await new Promise((resolve) => setTimeout(resolve, 10)); // both are listing messages
+    // A third waits for a slot, and goes back on the queue when none comes free in time.
     expect(await service.runJob(job('19:c@thread.v2'))).toBe('requeued');
     expect(requeued).toEqual([{ job: job('19:c@thread.v2'), delayMs: BUSY_REQUEUE_MS }]);
+    // One that is waiting when a run ends takes its slot.
+    const waiting = service.runJob(job('19:c@thread.v2'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
 
     chat.release();
     expect(await first).toMatchObject({ outcome: 'succeeded' });
     expect(await second).toMatchObject({ outcome: 'succeeded' });
-    // With room again, the next delivery runs.
-    expect(await service.runJob(job('19:c@thread.v2'))).toMatchObject({ outcome: 'succeeded' });
+    expect(await waiting).toMatchObject({ outcome: 'succeeded' });
     expect(requeued).toHaveLength(1);
   });
 });
