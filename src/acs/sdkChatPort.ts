@@ -29,8 +29,24 @@ export async function createChatPort(endpoint: string, identity: ServiceIdentity
   return new SdkChatPort(client, identity, endpoint);
 }
 
+/** A message listing's page iterator between two listMessagesPage calls, and where it writes the next link. */
+interface OpenPager {
+  pages: AsyncIterableIterator<ChatMessage[]>;
+  settings: { continuationToken?: string };
+}
+
+/** Listings continued page by page at once (archive runs, a few per process); an older one starts a new iterator. */
+const MAX_OPEN_PAGERS = 8;
+/**
+ * A kept iterator holds its last page until it fetches the next one: one not continued within this long is dropped,
+ * so a listing that stopped early (an archive run reaching archived history) holds nothing for long.
+ */
+const PAGER_IDLE_MS = 30_000;
+
 class SdkChatPort implements ChatPort {
   private readonly threads = new Map<string, ChatThreadClient>();
+  /** By thread and the continuation token the iterator continues from, with the timer that drops it. */
+  private readonly openPagers = new Map<string, { pager: OpenPager; idle: NodeJS.Timeout }>();
 
   constructor(
     private readonly client: ChatClient,
@@ -153,18 +169,63 @@ class SdkChatPort implements ChatPort {
     options: { startTime?: Date; pageSize?: number; continuationToken?: string } = {},
   ): Promise<MessagePage> {
     return this.call(async () => {
-      // The SDK's page iterator writes the next page's link into the settings object it is given.
-      const settings: { continuationToken?: string } = optional('continuationToken', options.continuationToken);
-      const pages = this.thread(threadId)
-        .listMessages({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
-        .byPage(settings);
-      const page = await pages.next();
-      await pages.return?.(undefined);
+      const pager = this.resumePager(threadId, options.continuationToken) ?? this.newPager(threadId, options);
+      const page = await pager.pages.next();
+      const next = pager.settings.continuationToken;
+      if (page.done || next === undefined) await pager.pages.return?.(undefined);
+      else this.keepPager(threadId, next, pager);
       return {
         messages: page.done ? [] : page.value.map(toMessageInfo),
-        ...optional('continuationToken', settings.continuationToken),
+        ...optional('continuationToken', next),
       };
     });
+  }
+
+  /**
+   * The page iterator that returned `continuationToken`, taken out of the open ones: asking it for its next page is
+   * the same request as a new iterator given the token (the link carries the listing's options), without a new
+   * iterator, tracing span and generators for every page: over a long listing (an archive run of a big thread) they
+   * add up to megabytes of garbage in V8's old space, collected only by a full collection.
+   * A failed call never puts its iterator back, so a retry with the same token starts a new one.
+   */
+  private resumePager(threadId: string, continuationToken: string | undefined): OpenPager | undefined {
+    if (continuationToken === undefined) return undefined;
+    const key = pagerKey(threadId, continuationToken);
+    const open = this.openPagers.get(key);
+    this.dropPager(key);
+    return open?.pager;
+  }
+
+  private newPager(
+    threadId: string,
+    options: { startTime?: Date; pageSize?: number; continuationToken?: string },
+  ): OpenPager {
+    // The SDK's page iterator writes the next page's link into the settings object it is given.
+    const settings: { continuationToken?: string } = optional('continuationToken', options.continuationToken);
+    const pages = this.thread(threadId)
+      .listMessages({ maxPageSize: options.pageSize ?? 200, ...optional('startTime', options.startTime) })
+      .byPage(settings);
+    return { pages, settings };
+  }
+
+  /** Keeps an iterator for the call that continues from `continuationToken`, for PAGER_IDLE_MS at most. */
+  private keepPager(threadId: string, continuationToken: string, pager: OpenPager): void {
+    const key = pagerKey(threadId, continuationToken);
+    this.dropPager(key);
+    if (this.openPagers.size >= MAX_OPEN_PAGERS) {
+      const oldest = this.openPagers.keys().next();
+      if (!oldest.done) this.dropPager(oldest.value);
+    }
+    const idle = setTimeout(() => this.openPagers.delete(key), PAGER_IDLE_MS);
+    idle.unref();
+    this.openPagers.set(key, { pager, idle });
+  }
+
+  private dropPager(key: string): void {
+    const open = this.openPagers.get(key);
+    if (!open) return;
+    clearTimeout(open.idle);
+    this.openPagers.delete(key);
   }
 
   /**
@@ -198,6 +259,10 @@ class SdkChatPort implements ChatPort {
     }
     return client;
   }
+}
+
+function pagerKey(threadId: string, continuationToken: string): string {
+  return `${threadId}\n${continuationToken}`;
 }
 
 function toSdkParticipant(p: ParticipantSpec): ChatParticipant {

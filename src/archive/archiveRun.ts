@@ -327,6 +327,7 @@ export class ArchiveRun {
         this.deps.lease.check();
         await this.deps.archive.uploadPart(part);
         info = this.partInfo(part);
+        this.builder.recycle(part); // uploaded: its buffer can take a later part
         this.counts.parts++;
       }
       await this.commit((m) => {

@@ -22,10 +22,10 @@ const GZIP_LEVEL = 3;
 
 export const PART_FOLDER = 'parts/';
 
-/** A part whose records are all added: its compressed chunks (newest first, some maybe still compressing). */
+/** A part whose records are all added: its compressed bytes (some chunks maybe still compressing) and counts. */
 export interface PartContent {
-  /** gzip members, one per chunk, newest chunk first; each chunk is in ascending order. */
-  members: Promise<Buffer>[];
+  /** The gzip members, oldest chunk first, once every chunk is compressed. */
+  gz: Promise<Buffer>;
   rawBytes: number;
   records: number;
   messages: number;
@@ -39,7 +39,7 @@ export interface PartContent {
   changed: [string, number][];
 }
 
-export interface SealedPart extends Omit<PartContent, 'members'> {
+export interface SealedPart extends Omit<PartContent, 'gz'> {
   name: string;
   gz: Buffer;
   sha256: string;
@@ -47,14 +47,65 @@ export interface SealedPart extends Omit<PartContent, 'members'> {
 }
 
 /**
+ * First size of a part's buffer: a whole part at usual compression, so it seldom grows (a grown buffer leaves the
+ * old one as garbage). Memory this large is mapped as it is written, so a small part does not cost all of it. A
+ * buffer doubles when it must, and a reused one keeps its size.
+ */
+const PART_BUFFER_BYTES = 1024 * 1024;
+/** Buffers kept for reuse: a run holds at most its parts in flight and the one being built. */
+const SPARE_BUFFERS = 4;
+
+/**
+ * A part's compressed bytes, filled back to front: chunks come newest first, so putting each one just before the
+ * previous leaves them oldest first in one buffer, with no joining copy at sealing.
+ */
+export class BackToFrontBytes {
+  private start: number;
+
+  constructor(private buffer: Buffer) {
+    this.start = buffer.length;
+  }
+
+  prepend(chunk: Buffer): void {
+    if (chunk.length > this.start) this.grow(chunk.length);
+    this.start -= chunk.length;
+    chunk.copy(this.buffer, this.start);
+  }
+
+  /** The bytes so far: a view of the buffer, valid until the buffer is reused. */
+  get bytes(): Buffer {
+    return this.buffer.subarray(this.start);
+  }
+
+  private grow(needed: number): void {
+    const used = this.buffer.length - this.start;
+    let size = Math.max(this.buffer.length * 2, PART_BUFFER_BYTES);
+    while (size - used < needed) size *= 2;
+    const bigger = Buffer.allocUnsafeSlow(size);
+    this.buffer.copy(bigger, size - used, this.start);
+    this.buffer = bigger;
+    this.start = size - used;
+  }
+}
+
+/**
  * Collects records for one part, newest first as ACS lists them. Records are compressed a chunk (a page) at a
- * time, each chunk reversed into ascending order and gzipped as one gzip member on libuv's pool; sealing
- * concatenates the members oldest chunk first, which is one valid gzip file in ascending order. So a part waits in
- * memory compressed, and the JSON text of a page is garbage before the next page arrives.
+ * time, each chunk reversed into ascending order and gzipped as one gzip member on libuv's pool, and each member is
+ * put in front of the ones before it (BackToFrontBytes): the part is one valid gzip file in ascending order. So a
+ * part waits in memory compressed, and the JSON text of a page is garbage before the next page arrives.
+ *
+ * The part's buffer is handed back once the part is uploaded (recycle) and filled again by a later part. Memory a
+ * run keeps for more than a page ends up in V8's old space, where garbage waits for a full collection that a run
+ * of a few seconds may never see: fresh buffers per part, or one per chunk (zlib hands each member over in a 16 KB
+ * block), would pile up with the thread's length, about 1 MB per part.
  */
 export class PartBuilder {
   private lines: string[] = [];
-  private members: Promise<Buffer>[] = [];
+  /** The current part's compressed bytes; chunks are put in, in order, as each finishes compressing. */
+  private gz: BackToFrontBytes | undefined;
+  private compressed: Promise<void> = Promise.resolve();
+  /** Buffers of uploaded parts, for the next parts to fill. */
+  private readonly spare: ArrayBuffer[] = [];
   /** Exact NDJSON bytes of the chunks already compressed. */
   private bytes = 0;
   /** Characters of the current chunk: the size bound uses them, exact bytes are counted once per chunk. */
@@ -107,16 +158,39 @@ export class PartBuilder {
     this.chunkChars = 0;
     this.bytes += ndjson.length;
     const member = gzip(ndjson, { level: GZIP_LEVEL });
-    member.catch(() => undefined); // awaited by sealPart; never an unhandled rejection meanwhile
-    this.members.push(member);
+    member.catch(() => undefined); // awaited below; never an unhandled rejection if an earlier chunk failed
+    const gz = (this.gz ??= this.partBytes());
+    // In chunk order, whatever order the pool finishes them in: each goes in front of the newer ones.
+    this.compressed = this.compressed.then(async () => gz.prepend(await member));
+    this.compressed.catch(() => undefined); // awaited through take()'s content
+  }
+
+  /** A reused buffer when there is one: each fresh one would outlive its part as garbage. */
+  private partBytes(): BackToFrontBytes {
+    const spare = this.spare.pop();
+    return new BackToFrontBytes(spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(PART_BUFFER_BYTES));
+  }
+
+  /**
+   * Takes back the buffer of an uploaded part (its `gz`, which must not be read afterwards) for a later part.
+   * A part's `gz` is a view of a whole ArrayBuffer of its own (allocUnsafeSlow, never Node's shared pool).
+   */
+  recycle(part: SealedPart): void {
+    const buffer = part.gz.buffer;
+    if (this.spare.length < SPARE_BUFFERS && buffer instanceof ArrayBuffer && buffer.byteLength >= PART_BUFFER_BYTES) {
+      this.spare.push(buffer);
+    }
   }
 
   /** The part so far (its last chunk started compressing), and empties the builder. */
   take(): PartContent | undefined {
     this.endChunk();
     if (this.records === 0) return undefined;
+    const gz = this.gz;
+    const compressed = this.compressed.then(() => gz?.bytes ?? Buffer.alloc(0));
+    compressed.catch(() => undefined); // awaited by sealPart; never an unhandled rejection meanwhile
     const content: PartContent = {
-      members: this.members,
+      gz: compressed,
       rawBytes: this.bytes,
       records: this.records,
       messages: this.messages,
@@ -128,17 +202,18 @@ export class PartBuilder {
       lastMessageOn: this.newestOn,
       changed: this.changed,
     };
-    this.members = [];
+    this.gz = undefined;
+    this.compressed = Promise.resolve();
     this.changed = [];
     this.bytes = this.chunkChars = this.records = this.messages = this.deletions = 0;
     return content;
   }
 }
 
-/** Joins a part's compressed chunks, oldest first, and names it after its range and content. */
+/** Waits for a part's last chunks to be compressed and names it after its range and content. */
 export async function sealPart(content: PartContent): Promise<SealedPart> {
-  const { members, ...stats } = content;
-  const gz = Buffer.concat((await Promise.all(members)).reverse());
+  const { gz: compressed, ...stats } = content;
+  const gz = await compressed;
   const sha256 = createHash('sha256').update(gz).digest('hex');
   const md5 = createHash('md5').update(gz).digest();
   const name = `${PART_FOLDER}${pad(stats.firstSequenceId)}-${pad(stats.lastSequenceId)}-${sha256.slice(0, 16)}.ndjson.gz`;

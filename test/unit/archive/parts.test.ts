@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { addRange, contiguousTop, coverageTop, isCovered, type PartInfo } from '../../../src/archive/manifest';
 import { ArchiveCorrupt, mergeParts } from '../../../src/archive/partReader';
-import { PartBuilder, sealPart, type SealedPart } from '../../../src/archive/parts';
+import { BackToFrontBytes, PartBuilder, sealPart, type SealedPart } from '../../../src/archive/parts';
 import type { ArchiveRecord } from '../../../src/archive/records';
 
 const record = (seq: number, version = seq, text = `m${seq}`): ArchiveRecord => ({
@@ -83,6 +83,39 @@ describe('parts', () => {
     const builder = new PartBuilder();
     builder.add(record(1), 'new');
     expect(() => builder.add(record(2), 'new')).toThrow('newest first');
+  });
+
+  it('puts each chunk in front of the ones before it, growing the buffer as needed', () => {
+    const bytes = new BackToFrontBytes(Buffer.alloc(3));
+    for (const chunk of ['cc', 'bb', 'aa']) bytes.prepend(Buffer.from(chunk));
+    expect(bytes.bytes.toString()).toBe('aabbcc');
+    const big = Buffer.alloc(3_000_000, 'z'); // more than twice the first growth
+    bytes.prepend(big);
+    expect(bytes.bytes.length).toBe(3_000_006);
+    expect(bytes.bytes.subarray(2_999_998).toString()).toBe('zzaabbcc');
+  });
+
+  it('fills the buffer of an uploaded part again: the next part has the same bytes as in a buffer of its own', async () => {
+    const build = async (builder: PartBuilder, seqs: number[]) => {
+      for (const seq of seqs) {
+        builder.add(record(seq), 'new');
+        builder.endChunk();
+      }
+      const content = builder.take();
+      if (!content) throw new Error('empty');
+      return sealPart(content);
+    };
+    const builder = new PartBuilder();
+    const first = await build(builder, [3, 2, 1]);
+    expect(gunzipSync(first.gz).toString('utf8')).toContain('"sequenceId":"1"');
+    builder.recycle(first); // uploaded
+    const second = await build(builder, [6, 5, 4]);
+    expect(second.gz.buffer).toBe(first.gz.buffer);
+    const lines = gunzipSync(second.gz).toString('utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as ArchiveRecord).sequenceId)).toEqual(['4', '5', '6']);
+    const alone = await build(new PartBuilder(), [6, 5, 4]);
+    expect(second.gz.equals(alone.gz)).toBe(true);
+    expect(second.name).toBe(alone.name);
   });
 
   it('merges parts by sequence id, versions of one message in the order written', async () => {
