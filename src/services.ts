@@ -16,7 +16,7 @@ import { createIdentityClient } from './acs/identityClient';
 import { createChatPort } from './acs/sdkChatPort';
 import { ServiceIdentity } from './acs/serviceIdentity';
 import { getConfig } from './config';
-import { pruneExpiredKeys, tableIdempotencyStore } from './idempotency/idempotencyStore';
+import { tableIdempotencyStore } from './idempotency/idempotencyStore';
 import { RetentionSweep } from './housekeeping/retentionSweep';
 import { BulkAdd, type RetryMessage } from './participants/bulkAdd';
 import { tableJobStore } from './participants/jobStore';
@@ -89,9 +89,8 @@ let retentionSweep: Promise<RetentionSweep> | undefined;
 export function getRetentionSweep(): Promise<RetentionSweep> {
   retentionSweep ??= (async () => {
     const clients = await getStorage();
-    const idempotency = clients.table(STORAGE_NAMES.tables.idempotency);
     return new RetentionSweep({
-      pruneExpiredKeys: (now, max) => pruneExpiredKeys(idempotency, now, max),
+      keys: tableIdempotencyStore(clients.table(STORAGE_NAMES.tables.idempotency)),
       schedules: tableScheduleStore(clients.table(STORAGE_NAMES.tables.schedules)),
       jobs: tableJobStore(clients.table(STORAGE_NAMES.tables.participantJobs)),
       runs: tableRunLog(clients.table(STORAGE_NAMES.tables.archiveRuns)),

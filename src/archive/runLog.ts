@@ -41,6 +41,15 @@ export function runKeyOf(runId: string, queuedAt: Date): string {
 
 type RunEntity = RunRecord & { partitionKey: string; rowKey: string };
 
+/** A thread's latest run: the first row of its partition (row keys start with the inverted queue time). */
+async function latestRow(t: TableClient, threadId: string): Promise<RunEntity | undefined> {
+  const pages = t
+    .listEntities<RunEntity>({ queryOptions: { filter: odata`PartitionKey eq ${threadId}` } })
+    .byPage({ maxPageSize: 1 });
+  for await (const page of pages) return page[0];
+  return undefined;
+}
+
 export function tableRunLog(client: TableClient): RunLog {
   const table = tableOnFirstUse(client);
   return {
@@ -58,15 +67,8 @@ export function tableRunLog(client: TableClient): RunLog {
       return row && toRecord(row);
     },
     async latest(threadId) {
-      const pages = (await table())
-        .listEntities<RunEntity>({ queryOptions: { filter: odata`PartitionKey eq ${threadId}` } })
-        .byPage({ maxPageSize: 1 });
-      for await (const page of pages) {
-        const row = page[0];
-        if (!row) return undefined;
-        return toRecord(row);
-      }
-      return undefined;
+      const row = await latestRow(await table(), threadId);
+      return row && toRecord(row);
     },
     async pruneFinished(finishedBefore, max) {
       const t = await table();
@@ -75,11 +77,7 @@ export function tableRunLog(client: TableClient): RunLog {
       const prunable: ListedRow[] = [];
       for (const row of old) {
         if (!latestKey.has(row.partitionKey)) {
-          const first = await t
-            .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${row.partitionKey}`, select: ['RowKey'] } })
-            .byPage({ maxPageSize: 1 })
-            .next();
-          latestKey.set(row.partitionKey, (first.value as { rowKey?: string }[] | undefined)?.[0]?.rowKey);
+          latestKey.set(row.partitionKey, (await latestRow(t, row.partitionKey))?.rowKey);
         }
         if (latestKey.get(row.partitionKey) !== row.rowKey) prunable.push(row);
       }

@@ -7,11 +7,12 @@
  * Each store knows its own rows; this class only sets the cut-offs.
  */
 import type { RunLog } from '../archive/runLog';
+import type { TableIdempotencyStore } from '../idempotency/idempotencyStore';
 import type { JobStore } from '../participants/jobStore';
 import type { ScheduleStore } from '../schedules/scheduleStore';
 
 export interface RetentionDeps {
-  pruneExpiredKeys(now: Date, max: number): Promise<number>;
+  keys: Pick<TableIdempotencyStore, 'pruneExpired'>;
   schedules: Pick<ScheduleStore, 'pruneEnded'>;
   jobs: Pick<JobStore, 'pruneCompleted'>;
   runs: Pick<RunLog, 'pruneFinished'>;
@@ -36,7 +37,7 @@ export class RetentionSweep {
     const max = this.deps.maxPerRun ?? 1_000;
     const before = new Date(now - this.deps.retentionDays * 86_400_000).toISOString();
     return {
-      idempotencyKeys: await this.deps.pruneExpiredKeys(new Date(now), max),
+      idempotencyKeys: await this.deps.keys.pruneExpired(max),
       schedules: await this.deps.schedules.pruneEnded(before, max),
       participantJobs: await this.deps.jobs.pruneCompleted(before, max),
       archiveRuns: await this.deps.runs.pruneFinished(before, max),

@@ -42,10 +42,10 @@ export interface IdempotencyStore {
   claim(scope: string, key: string, fingerprint: string): Promise<Claim>;
 }
 
-/** Deletes up to `max` keys past their `expiresAt` (the housekeeping timer); returns how many. */
-export async function pruneExpiredKeys(client: TableClient, now: Date, max: number): Promise<number> {
-  const t = await tableOnFirstUse(client)();
-  return deleteListed(t, await listKeys(t, odata`expiresAt lt ${now}`, max));
+/** The table store also prunes, for the housekeeping timer. */
+export interface TableIdempotencyStore extends IdempotencyStore {
+  /** Deletes up to `max` keys past their `expiresAt`; returns how many. */
+  pruneExpired(max: number): Promise<number>;
 }
 
 interface KeyEntity {
@@ -95,13 +95,17 @@ const LOST_LEASE = (): DomainError =>
 export function tableIdempotencyStore(
   client: TableClient,
   options: { leaseMs?: number; retentionMs?: number; now?: () => number } = {},
-): IdempotencyStore {
+): TableIdempotencyStore {
   const table = tableOnFirstUse(client);
   const leaseMs = options.leaseMs ?? 120_000;
   const retentionMs = options.retentionMs ?? 24 * 60 * 60_000;
   const now = options.now ?? Date.now;
 
   return {
+    async pruneExpired(max) {
+      const t = await table();
+      return deleteListed(t, await listKeys(t, odata`expiresAt lt ${new Date(now())}`, max));
+    },
     async claim(scope, key, fingerprint) {
       const t = await table();
       const partitionKey = scope;

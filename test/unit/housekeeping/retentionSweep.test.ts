@@ -2,7 +2,7 @@
 import { TableClient } from '@azure/data-tables';
 import { runKeyOf, tableRunLog } from '../../../src/archive/runLog';
 import { RetentionSweep } from '../../../src/housekeeping/retentionSweep';
-import { pruneExpiredKeys, tableIdempotencyStore } from '../../../src/idempotency/idempotencyStore';
+import { tableIdempotencyStore } from '../../../src/idempotency/idempotencyStore';
 import { tableJobStore } from '../../../src/participants/jobStore';
 import { tableScheduleStore } from '../../../src/schedules/scheduleStore';
 import { startAzurite, type TestAzurite } from '../../support/azurite';
@@ -96,7 +96,7 @@ describe('RetentionSweep', () => {
     const b1 = await run('thread-b', 'b1', NOW - 2 * DAY);
 
     const sweep = new RetentionSweep({
-      pruneExpiredKeys: (now, max) => pruneExpiredKeys(idem, now, max),
+      keys: tableIdempotencyStore(idem, { now: () => NOW }),
       schedules: tableScheduleStore(schedules),
       jobs: tableJobStore(jobs),
       runs: runLog,
@@ -135,7 +135,7 @@ describe('RetentionSweep', () => {
     }
     const none = { pruneFinished: async () => 0, pruneCompleted: async () => 0 };
     const sweep = new RetentionSweep({
-      pruneExpiredKeys: async () => 0,
+      keys: { pruneExpired: async () => 0 },
       schedules: tableScheduleStore(schedules),
       jobs: none,
       runs: none,
