@@ -50,19 +50,26 @@ export function exitCode(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Polls until `predicate` holds or the timeout passes (for state observed through real side effects). */
+/**
+ * Polls until `predicate` holds or the timeout passes (for state observed through real side effects). The pause
+ * between probes grows with the time already waited (a tenth of it, 50 ms to 1 s): a quick condition is seen at
+ * once, and a long wait does not load the host, Azurite and the emulator with probes the whole time.
+ */
 export async function eventually<T>(
   probe: () => Promise<T> | T,
   accept: (value: T) => boolean,
   timeoutMs = 15_000,
   what = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await probe();
     if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    const now = Date.now();
+    if (now > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    const pause = Math.min(1_000, Math.max(50, (now - started) / 10));
+    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - now) + 1)));
   }
 }

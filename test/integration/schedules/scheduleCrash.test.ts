@@ -51,6 +51,8 @@ describe('scheduled messages: kill -9 of the host mid-dispatch', () => {
     await stack.admin.addFault({ kind: 'latency', operation: 'SendChatMessage', latencyMs: 2_000 });
     const baseline = (await stack.admin.state()).messages;
     const sentSoFar = async (): Promise<number> => (await stack.admin.state()).messages - baseline;
+    // Probe from the due time on, at full rate: the kill must land soon after the first sends.
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(dueAt) - Date.now()));
     const atKill = await eventually(sentSoFar, (n) => n >= 40, 120_000, 'the first sends');
     await stack.restartHost({ kill: true });
     const afterKill = await sentSoFar();
