@@ -77,7 +77,7 @@ export const scheduleView = z.object({
   state: z.enum(['active', 'completed', 'cancelled', 'failed']),
   failure: z
     .object({
-      code: z.enum(['threadNotFound', 'serviceUserNotMember', 'messageRejected']),
+      code: z.enum(['threadNotFound', 'serviceUserNotMember', 'messageRejected', 'deliveryFailed']),
       message: z.string(),
       at: z.string(),
     })

@@ -7,9 +7,11 @@ import {
   getArchiveService,
   getBot,
   getBulkAdd,
+  getOccurrenceSender,
   PARTICIPANT_RETRY_QUEUE,
   SCHEDULE_SEND_QUEUE,
 } from '../services';
+import type { PoisonedOutcome } from '../schedules/occurrenceSender';
 import { poisonQueueOf } from '../storage/names';
 import { archiveJobMessage } from './archiveJobs';
 import { botCommandMessage } from './botCommands';
@@ -68,9 +70,25 @@ onPoison('participantRetriesPoison', PARTICIPANT_RETRY_QUEUE, retryMessage, asyn
   return `participant job ${round.jobId} round ${round.round}: ${said}`;
 });
 
-// The occurrences' index rows stay claimed until the claim expires; then the dispatcher hands them out again, and
-// the sender's claims on the schedule rows keep each message to one post (src/schedules/occurrenceSender.ts).
+function describe(outcome: PoisonedOutcome): string {
+  switch (outcome.kind) {
+    case 'handed out again':
+      return `will be handed out again once its claim expires (poisoned ${outcome.poisoned} of ${outcome.of} times)`;
+    case 'given up':
+      return 'was given up: its schedule is failed (deliveryFailed)';
+    case 'recorded':
+      return 'had been posted by an earlier attempt: recorded as sent';
+    case 'still being sent':
+      return 'is still being sent by an attempt';
+    case 'finished':
+      return 'had finished';
+  }
+}
+
+// Each occurrence is handed out again by the dispatcher once its claim expires, a few times; then it is given up
+// (src/schedules/occurrenceSender.ts, abandon).
 onPoison('sendScheduledMessagesPoison', SCHEDULE_SEND_QUEUE, sendBatch, async (batch) => {
-  const occurrences = batch.items.map((i) => `${i.scheduleId}@${i.occurrence}`).join(', ');
-  return `scheduled messages in ${batch.threadId} (${occurrences}) will be handed out again once their claim expires`;
+  const outcomes = await (await getOccurrenceSender()).abandon(batch);
+  const said = outcomes.map(({ item, outcome }) => `${item.scheduleId}@${item.occurrence} ${describe(outcome)}`);
+  return `scheduled messages in ${batch.threadId}: ${said.join('; ')}`;
 });

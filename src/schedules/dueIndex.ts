@@ -23,6 +23,8 @@ export interface DueEntry {
   claimedUntil: number;
   dispatches: number;
   deferrals: number;
+  /** Hand-outs whose queue message failed every delivery (it went to the poison queue). */
+  poisoned: number;
   lastError?: string;
   outcome?: Outcome;
   finishedAt?: number;
@@ -46,6 +48,11 @@ export interface DueIndex {
   finish(scheduleId: string, dueAt: number, outcome: Outcome, error?: string): Promise<void>;
   /** Deletes a row read by a dispatch, unless changed since; false when someone else did. */
   delete(entry: DueEntry): Promise<boolean>;
+  /**
+   * Counts one more hand-out of an occurrence that ended in the poison queue and returns the count, or undefined
+   * when the row is gone (the occurrence finished).
+   */
+  notePoisoned(scheduleId: string, dueAt: number, error: string): Promise<number | undefined>;
 }
 
 /** The table row: a DueEntry under its partition (the minute) and row key, the ETag kept by the service. */
@@ -74,6 +81,7 @@ function entryOf(e: DueEntity & { etag: string }): DueEntry {
     claimedUntil: e.claimedUntil ?? 0,
     dispatches: e.dispatches ?? 0,
     deferrals: e.deferrals ?? 0,
+    poisoned: e.poisoned ?? 0,
     ...(e.lastError ? { lastError: e.lastError } : {}),
     ...(e.outcome ? { outcome: e.outcome } : {}),
     ...(e.finishedAt ? { finishedAt: e.finishedAt } : {}),
@@ -97,6 +105,7 @@ export function tableDueIndex(client: TableClient, now: () => number = Date.now)
         claimedUntil: 0,
         dispatches: 0,
         deferrals: 0,
+        poisoned: 0,
       };
       await (await table()).upsertEntity(entity, 'Replace');
     },
@@ -175,6 +184,30 @@ export function tableDueIndex(client: TableClient, now: () => number = Date.now)
           'Merge',
         )
         .catch(ignoreMissing);
+    },
+
+    async notePoisoned(scheduleId, dueAt, error) {
+      const t = await table();
+      const keys = keysOf(scheduleId, dueAt);
+      // Poison handlers of one occurrence may run at once: count from a fresh read, written only over that read.
+      for (let round = 0; ; round++) {
+        let entry: DueEntry;
+        try {
+          entry = entryOf(await t.getEntity<DueEntity>(keys.partitionKey, keys.rowKey));
+        } catch (failure) {
+          ignoreMissing(failure);
+          return undefined;
+        }
+        if (entry.outcome) return undefined;
+        const poisoned = entry.poisoned + 1;
+        try {
+          await t.updateEntity({ ...keys, poisoned, lastError: error.slice(0, 500) }, 'Merge', { etag: entry.etag });
+          return poisoned;
+        } catch (failure) {
+          if (statusOf(failure) === 404) return undefined;
+          if (statusOf(failure) !== 412 || round === 4) throw failure;
+        }
+      }
     },
 
     async delete(entry) {

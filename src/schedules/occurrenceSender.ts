@@ -27,7 +27,7 @@
  * errors) goes back on the queue with a delay, its index row held back as long. Permanent ACS errors (thread
  * deleted, service user removed, message refused) mark the schedule failed with the reason. Anything else (a bug,
  * storage refusing the app) is not retried as transient: the batch throws it once its other occurrences are done,
- * for the queue to log and deliver again.
+ * for the queue to log and deliver again; once the queue gives up on it, abandon() accounts for its occurrences.
  */
 import type { ChatMessageInfo, ChatPort } from '../acs/chatPort';
 import { AcsFailure } from '../acs/acsErrors';
@@ -87,6 +87,8 @@ export interface SenderPolicy {
   orphanAgeMs: number;
   /** An occurrence delivered at most this long before its due time waits for it in-process, not on the queue. */
   maxEarlyWaitMs: number;
+  /** Hand-outs of one occurrence that may end in the poison queue before it is given up (schedule failed). */
+  maxPoisonedHandOuts: number;
 }
 
 /** An occurrence put back on the queue for being early returns this long before its due time. */
@@ -102,6 +104,7 @@ export const DEFAULT_SENDER_POLICY: SenderPolicy = {
   maxRetryDelayMs: 5 * 60_000,
   orphanAgeMs: 5 * 60_000,
   maxEarlyWaitMs: 5_000,
+  maxPoisonedHandOuts: 3,
 };
 
 export interface SenderDeps {
@@ -142,6 +145,14 @@ type ItemResult =
   | { kind: 'dropped' }
   | { kind: 'failed' }
   | { kind: 'defer'; delayMs: number; reason: string; throttled?: boolean };
+
+/** What became of an occurrence whose queue message went to the poison queue. */
+export type PoisonedOutcome =
+  | { kind: 'handed out again'; poisoned: number; of: number }
+  | { kind: 'given up' }
+  | { kind: 'recorded' }
+  | { kind: 'still being sent' }
+  | { kind: 'finished' };
 
 /** A record or failure could not be written over concurrent changes: the occurrence is tried again later. */
 class ScheduleBusy extends Error {}
@@ -216,6 +227,59 @@ export class OccurrenceSender {
       throw new AggregateError(unexpected, `${unexpected.length} occurrences in ${batch.threadId} failed unexpectedly`);
     }
     return report;
+  }
+
+  /**
+   * Accounts for a batch the queue gave up on (every delivery failed; it is in the poison queue). Each occurrence's
+   * index row counts it; the dispatcher hands the occurrence out again once its claim expires, up to
+   * `maxPoisonedHandOuts` times. After that it is given up rather than handed out for ever: recorded if an attempt
+   * posted its message, else its schedule is marked failed with the reason (`deliveryFailed`).
+   */
+  async abandon(batch: SendBatch): Promise<{ item: SendItem; outcome: PoisonedOutcome }[]> {
+    const error = `the send of this occurrence failed on every delivery of its queue message`;
+    return mapLimit(batch.items, this.policy.concurrency, async (item) => {
+      const poisoned = await this.deps.dueIndex.notePoisoned(item.scheduleId, Date.parse(item.occurrence), error);
+      const of = this.policy.maxPoisonedHandOuts;
+      if (poisoned === undefined) return { item, outcome: { kind: 'finished' } };
+      if (poisoned < of) return { item, outcome: { kind: 'handed out again', poisoned, of } };
+      const reason = `its send failed on every queue delivery of ${poisoned} hand-outs in a row; the errors are in the app's logs`;
+      return { item, outcome: await this.giveUp(batch.threadId, item, reason) };
+    });
+  }
+
+  /** Ends a poisoned occurrence from fresh reads: see abandon(). An attempt that may still be posting keeps it. */
+  private async giveUp(threadId: string, item: SendItem, reason: string): Promise<PoisonedOutcome> {
+    const dueAt = Date.parse(item.occurrence);
+    for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
+      const schedule = await this.deps.store.get(item.scheduleId);
+      // Not this schedule's to give up (gone, sent, moved on): a hand-out settles it without sending.
+      if (!schedule || schedule.threadId !== threadId || wasSent(schedule, item.occurrence)) {
+        return { kind: 'finished' };
+      }
+      const mark = schedule.sending?.occurrence === item.occurrence ? schedule.sending : undefined;
+      if (mark) {
+        if (this.markStandsMs(mark) > 0) return { kind: 'still being sent' };
+        const found = await this.findMessage(threadId, schedule, item.occurrence);
+        if (found) {
+          await this.record(schedule, item.occurrence, found.id, found.createdOn);
+          return { kind: 'recorded' };
+        }
+      }
+      if (!isPending(schedule, item.occurrence)) return { kind: 'finished' };
+      const at = new Date(this.now()).toISOString();
+      const failed = await this.deps.store.replace(schedule, {
+        ...fieldsOf(schedule),
+        sending: mark ? undefined : schedule.sending,
+        state: 'failed',
+        failure: { code: 'deliveryFailed', message: reason, at },
+        nextRunAt: undefined,
+        updatedAt: at,
+      });
+      if (!failed) continue; // changed since read (an attempt claimed it, an edit): decide again
+      await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'failed', reason);
+      return { kind: 'given up' };
+    }
+    throw new ScheduleBusy(`could not give up occurrence ${item.occurrence}: the schedule kept changing`);
   }
 
   /** Puts deferred occurrences back on the queue (grouped by delay) and holds their index rows as long. */

@@ -12,7 +12,8 @@ export interface SentOccurrence {
 
 /** Why a schedule failed for good. */
 export interface ScheduleFailure {
-  code: 'threadNotFound' | 'serviceUserNotMember' | 'messageRejected';
+  /** deliveryFailed: the app itself kept failing to send it (every queue delivery of several hand-outs). */
+  code: 'threadNotFound' | 'serviceUserNotMember' | 'messageRejected' | 'deliveryFailed';
   message: string;
   at: string;
 }

@@ -115,28 +115,45 @@ describe('poison messages: nothing stays in progress without a word', () => {
     );
   }, 120_000);
 
-  it('schedule-sends: logged, and the occurrence left to the dispatcher, not sent early or marked sent', async () => {
+  it('schedule-sends: logged and handed out again, not sent early or marked sent; given up after 3, visibly', async () => {
     const { threadId, member } = await newThread('Poisoned sends');
     const sendAt = new Date(Date.now() + 3_600_000).toISOString();
     const created = await stack.api('POST', threadPath(threadId, '/schedules'), { content: 'later', sendAt });
     expect(created.status).toBe(201);
     const { scheduleId } = created.json as { scheduleId: string };
+    const said = `A ${STORAGE_NAMES.queues.scheduleSends} message failed on every delivery and was given up: scheduled messages in ${threadId}: ${scheduleId}@${sendAt}`;
+    const poisonOnce = async (): Promise<void> => {
+      await poison(STORAGE_NAMES.queues.scheduleSends, {
+        threadId,
+        items: [{ scheduleId, occurrence: sendAt, attempt: 5 }],
+      });
+      await poisonHandled(STORAGE_NAMES.queues.scheduleSends);
+    };
+    const read = async (): Promise<{
+      state: string;
+      nextRunAt?: string;
+      failure?: { code: string; message: string };
+    }> => (await stack.api('GET', `/api/schedules/${scheduleId}`)).json as { state: string };
 
-    await poison(STORAGE_NAMES.queues.scheduleSends, {
-      threadId,
-      items: [{ scheduleId, occurrence: sendAt, attempt: 5 }],
-    });
-    await poisonHandled(STORAGE_NAMES.queues.scheduleSends);
-
+    await poisonOnce();
     expect(stack.host.output()).toContain(
-      `A ${STORAGE_NAMES.queues.scheduleSends} message failed on every delivery and was given up: scheduled messages in ${threadId} (${scheduleId}@${sendAt}) will be handed out again`,
+      `${said} will be handed out again once its claim expires (poisoned 1 of 3 times)`,
     );
-    const schedule = await stack.api('GET', `/api/schedules/${scheduleId}`);
-    const view = schedule.json as { state: string; nextRunAt: string };
-    expect({ state: view.state, nextRunAt: Date.parse(view.nextRunAt) }).toEqual({
+    const view = await read();
+    expect({ state: view.state, nextRunAt: Date.parse(view.nextRunAt ?? '') }).toEqual({
       state: 'active',
       nextRunAt: Date.parse(sendAt),
     });
+
+    // The third poisoned hand-out gives the occurrence up instead of handing it out for ever.
+    await poisonOnce();
+    await poisonOnce();
+    expect(stack.host.output()).toContain(`${said} was given up: its schedule is failed (deliveryFailed)`);
+    const failed = await read();
+    expect(failed).toMatchObject({ state: 'failed', failure: { code: 'deliveryFailed' } });
+    expect(failed.failure?.message).toMatch(/failed on every queue delivery of 3 hand-outs/);
+    expect(failed.nextRunAt).toBeUndefined();
+
     const posted: string[] = [];
     for await (const m of member.chat.getChatThreadClient(threadId).listMessages())
       if (m.type === 'text') posted.push(m.content?.message ?? '');

@@ -22,6 +22,7 @@ class MemoryDueTable implements DueIndex {
       claimedUntil: 0,
       dispatches: 0,
       deferrals: 0,
+      poisoned: 0,
       etag: `e${++this.etags}`,
     });
   }
@@ -52,6 +53,12 @@ class MemoryDueTable implements DueIndex {
   }
   async delete(entry: DueEntry): Promise<boolean> {
     return this.rows.delete(this.key(entry.scheduleId, entry.dueAt));
+  }
+  async notePoisoned(scheduleId: string, dueAt: number): Promise<number | undefined> {
+    const row = this.rows.get(this.key(scheduleId, dueAt));
+    if (!row || row.outcome) return undefined;
+    Object.assign(row, { poisoned: row.poisoned + 1, etag: `e${++this.etags}` });
+    return row.poisoned;
   }
 }
 

@@ -78,6 +78,15 @@ export class MemoryDueIndex implements DueIndex {
   async delete(): Promise<boolean> {
     return true;
   }
+  /** Poison counts by `scheduleId@dueAt`; an occurrence finished here has no row left to count. */
+  readonly poisoned = new Map<string, number>();
+  async notePoisoned(scheduleId: string, dueAt: number): Promise<number | undefined> {
+    if (this.finished.some((f) => f.scheduleId === scheduleId && f.dueAt === dueAt)) return undefined;
+    const key = `${scheduleId}@${dueAt}`;
+    const n = (this.poisoned.get(key) ?? 0) + 1;
+    this.poisoned.set(key, n);
+    return n;
+  }
 }
 
 export class CapturedQueue implements JsonQueue<SendBatch> {

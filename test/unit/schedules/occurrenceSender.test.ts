@@ -349,3 +349,64 @@ describe('OccurrenceSender: on time', () => {
     expect(r.chat.sendCalls).toBe(2);
   });
 });
+
+describe('OccurrenceSender: occurrences whose queue message was poisoned', () => {
+  const { maxPoisonedHandOuts } = DEFAULT_SENDER_POLICY;
+
+  it('are handed out again a few times, then given up: the schedule fails with the reason, nothing is sent', async () => {
+    const r = rig();
+    const s = r.schedule();
+    for (let n = 1; n < maxPoisonedHandOuts; n++) {
+      expect(await r.sender().abandon(r.batchOf(s))).toEqual([
+        { item: r.batchOf(s).items[0], outcome: { kind: 'handed out again', poisoned: n, of: maxPoisonedHandOuts } },
+      ]);
+      expect(await r.store.get(s.scheduleId)).toMatchObject({ state: 'active' });
+    }
+    const [last] = await r.sender().abandon(r.batchOf(s));
+    expect(last?.outcome).toEqual({ kind: 'given up' });
+    const failed = await r.store.get(s.scheduleId);
+    expect(failed).toMatchObject({ state: 'failed', failure: { code: 'deliveryFailed' } });
+    expect(failed?.failure?.message).toContain(`${maxPoisonedHandOuts} hand-outs`);
+    expect(failed?.nextRunAt).toBeUndefined();
+    expect(r.dueIndex.finished).toEqual([
+      expect.objectContaining({ scheduleId: s.scheduleId, outcome: 'failed', error: failed?.failure?.message }),
+    ]);
+    expect(r.chat.sendCalls).toBe(0);
+    // A late delivery of the occurrence does not send it.
+    expect(await r.sender().handle(r.batchOf(s, 1))).toMatchObject({ sent: 0, dropped: 1 });
+    expect(r.chat.sendCalls).toBe(0);
+  });
+
+  it('one an earlier attempt posted is recorded as sent when given up, not failed', async () => {
+    const r = rig({ maxPoisonedHandOuts: 1 });
+    const s = r.schedule();
+    // ACS posts the message but its answer is lost: the claim stays, marked uncertain.
+    r.chat.loseNextResults.push(new AcsFailure('transient', 'ACS answered 503', 503));
+    await r.sender().handle(r.batchOf(s));
+    r.queue.take();
+    r.advance(sendTimeoutMs + settleMs + 1_000);
+    const [given] = await r.sender().abandon(r.batchOf(s));
+    expect(given?.outcome).toEqual({ kind: 'recorded' });
+    expect(await r.store.get(s.scheduleId)).toMatchObject({ state: 'completed', occurrencesSent: 1 });
+    expect(r.chat.sent(THREAD)).toHaveLength(1);
+  });
+
+  it('one an attempt may still be posting is left to it', async () => {
+    const r = rig({ maxPoisonedHandOuts: 1 });
+    const s = r.schedule();
+    r.chat.loseNextResults.push(new AcsFailure('transient', 'ACS answered 503', 503));
+    await r.sender().handle(r.batchOf(s));
+    const [given] = await r.sender().abandon(r.batchOf(s));
+    expect(given?.outcome).toEqual({ kind: 'still being sent' });
+    expect(await r.store.get(s.scheduleId)).toMatchObject({ state: 'active' });
+  });
+
+  it('one that finished meanwhile is left alone', async () => {
+    const r = rig({ maxPoisonedHandOuts: 1 });
+    const s = r.schedule();
+    await r.sender().handle(r.batchOf(s));
+    const [given] = await r.sender().abandon(r.batchOf(s));
+    expect(given?.outcome).toEqual({ kind: 'finished' });
+    expect(await r.store.get(s.scheduleId)).toMatchObject({ state: 'completed', occurrencesSent: 1 });
+  });
+});
