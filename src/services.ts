@@ -65,6 +65,20 @@ export function getChatPort(): Promise<ChatPort> {
   return chatPort;
 }
 
+/** One instance per process of what `make` builds, made on first use (each store creates its table once). */
+function perProcess<T>(make: () => T | Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= (async () => make())());
+}
+
+const getIdempotencyStore = perProcess(async () =>
+  tableIdempotencyStore((await getStorage()).table(STORAGE_NAMES.tables.idempotency)),
+);
+const getJobStore = perProcess(async () =>
+  tableJobStore((await getStorage()).table(STORAGE_NAMES.tables.participantJobs)),
+);
+const getRunLog = perProcess(async () => tableRunLog((await getStorage()).table(STORAGE_NAMES.tables.archiveRuns)));
+
 let threadService: Promise<ThreadService> | undefined;
 let bulkAdd: Promise<BulkAdd> | undefined;
 
@@ -73,10 +87,10 @@ export const PARTICIPANT_RETRY_QUEUE = STORAGE_NAMES.queues.participantRetries;
 
 export function getBulkAdd(): Promise<BulkAdd> {
   bulkAdd ??= (async () => {
-    const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
+    const [chat, clients, jobs] = await Promise.all([getChatPort(), getStorage(), getJobStore()]);
     return new BulkAdd({
       chat,
-      jobs: tableJobStore(clients.table(STORAGE_NAMES.tables.participantJobs)),
+      jobs,
       queue: jsonQueue<RetryMessage>(clients.queues.getQueueClient(PARTICIPANT_RETRY_QUEUE)),
     });
   })();
@@ -88,12 +102,17 @@ let retentionSweep: Promise<RetentionSweep> | undefined;
 /** Deletes expired idempotency keys and records past RETENTION_DAYS (run by the housekeeping timer). */
 export function getRetentionSweep(): Promise<RetentionSweep> {
   retentionSweep ??= (async () => {
-    const clients = await getStorage();
+    const [keys, { store }, jobs, runs] = await Promise.all([
+      getIdempotencyStore(),
+      getScheduleStorage(),
+      getJobStore(),
+      getRunLog(),
+    ]);
     return new RetentionSweep({
-      keys: tableIdempotencyStore(clients.table(STORAGE_NAMES.tables.idempotency)),
-      schedules: tableScheduleStore(clients.table(STORAGE_NAMES.tables.schedules)),
-      jobs: tableJobStore(clients.table(STORAGE_NAMES.tables.participantJobs)),
-      runs: tableRunLog(clients.table(STORAGE_NAMES.tables.archiveRuns)),
+      keys,
+      schedules: store,
+      jobs,
+      runs,
       retentionDays: getConfig().retentionDays,
     });
   })();
@@ -105,9 +124,9 @@ let participantJobSweep: Promise<ParticipantJobSweep> | undefined;
 /** Re-drives bulk-add jobs left with no queue message (run by the housekeeping timer). */
 export function getParticipantJobSweep(): Promise<ParticipantJobSweep> {
   participantJobSweep ??= (async () => {
-    const clients = await getStorage();
+    const [clients, jobs] = await Promise.all([getStorage(), getJobStore()]);
     return new ParticipantJobSweep({
-      jobs: tableJobStore(clients.table(STORAGE_NAMES.tables.participantJobs)),
+      jobs,
       queue: jsonQueue<RetryMessage>(clients.queues.getQueueClient(PARTICIPANT_RETRY_QUEUE)),
     });
   })();
@@ -116,11 +135,11 @@ export function getParticipantJobSweep(): Promise<ParticipantJobSweep> {
 
 export function getThreadService(): Promise<ThreadService> {
   threadService ??= (async () => {
-    const [chat, clients, bulk] = await Promise.all([getChatPort(), getStorage(), getBulkAdd()]);
+    const [chat, bulk, idempotency] = await Promise.all([getChatPort(), getBulkAdd(), getIdempotencyStore()]);
     return new ThreadService({
       chat,
       bulkAdd: bulk,
-      idempotency: tableIdempotencyStore(clients.table(STORAGE_NAMES.tables.idempotency)),
+      idempotency,
       serviceDisplayName: getConfig().botDisplayName,
     });
   })();
@@ -206,12 +225,12 @@ let archiveService: Promise<ArchiveService> | undefined;
 
 export function getArchiveService(): Promise<ArchiveService> {
   archiveService ??= (async () => {
-    const [chat, clients] = await Promise.all([getChatPort(), getStorage()]);
+    const [chat, clients, runs] = await Promise.all([getChatPort(), getStorage(), getRunLog()]);
     const config = getConfig();
     return new ArchiveService({
       chat,
       store: new ArchiveStore(clients.blobs.getContainerClient(config.archiveContainer)),
-      runs: tableRunLog(clients.table(STORAGE_NAMES.tables.archiveRuns)),
+      runs,
       notes: tableChangeNotes(clients.table(STORAGE_NAMES.tables.archiveNotes)),
       queue: jsonQueue<ArchiveJob>(clients.queues.getQueueClient(ARCHIVE_JOB_QUEUE)),
       settings: { deleteAfterDays: config.archiveDeleteAfterDays },
@@ -229,18 +248,19 @@ let chatEventDeps: Promise<ChatEventDeps> | undefined;
 /** The chat bot, over the schedules and the archive. */
 export function getBot(): Promise<Bot> {
   bot ??= (async () => {
-    const [chat, clients, schedules, archive] = await Promise.all([
+    const [chat, clients, schedules, archive, claims] = await Promise.all([
       getChatPort(),
       getStorage(),
       getScheduleService(),
       getArchiveService(),
+      getIdempotencyStore(),
     ]);
     return new Bot({
       chat,
       schedules: botSchedules(schedules),
       archive,
       settings: tableThreadSettings(clients.table(STORAGE_NAMES.tables.botThreads)),
-      claims: tableIdempotencyStore(clients.table(STORAGE_NAMES.tables.idempotency)),
+      claims,
       displayName: getConfig().botDisplayName,
     });
   })();

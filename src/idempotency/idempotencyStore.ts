@@ -110,13 +110,14 @@ export function tableIdempotencyStore(
       const t = await table();
       const partitionKey = scope;
       const rowKey = sha256(key);
+      const claimedAt = now();
       const fresh: KeyEntity = {
         partitionKey,
         rowKey,
         fingerprint,
         state: 'inflight',
         leaseUntil: new Date(now() + leaseMs).toISOString(),
-        firstClaimedAt: now(),
+        firstClaimedAt: claimedAt,
         expiresAt: new Date(now() + leaseMs + retentionMs),
       };
       // Both conditional on the claim's ETag: a holder whose lease was taken over must not touch the new claim.
@@ -151,7 +152,7 @@ export function tableIdempotencyStore(
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           const created = await t.createEntity<KeyEntity>(fresh);
-          return claimed(false, created.etag, fresh.firstClaimedAt ?? now());
+          return claimed(false, created.etag, claimedAt);
         } catch (error) {
           if (statusOf(error) !== 409) throw error;
         }

@@ -154,6 +154,15 @@ export type PoisonedOutcome =
   | { kind: 'still being sent' }
   | { kind: 'finished' };
 
+/** `current` failed for good over `occurrence`: its claim on it cleared, and failed unless it already ended. */
+function failedVersion(current: Schedule, occurrence: string, failure: ScheduleFailure): NewSchedule {
+  return {
+    ...fieldsOf(current),
+    sending: current.sending?.occurrence === occurrence ? undefined : current.sending,
+    ...(current.state === 'active' ? { state: 'failed', failure, nextRunAt: undefined, updatedAt: failure.at } : {}),
+  };
+}
+
 /** A record or failure could not be written over concurrent changes: the occurrence is tried again later. */
 class ScheduleBusy extends Error {}
 
@@ -266,15 +275,12 @@ export class OccurrenceSender {
         }
       }
       if (!isPending(schedule, item.occurrence)) return { kind: 'finished' };
-      const at = new Date(this.now()).toISOString();
-      const failed = await this.deps.store.replace(schedule, {
-        ...fieldsOf(schedule),
-        sending: mark ? undefined : schedule.sending,
-        state: 'failed',
-        failure: { code: 'deliveryFailed', message: reason, at },
-        nextRunAt: undefined,
-        updatedAt: at,
-      });
+      const failure: ScheduleFailure = {
+        code: 'deliveryFailed',
+        message: reason,
+        at: new Date(this.now()).toISOString(),
+      };
+      const failed = await this.deps.store.replace(schedule, failedVersion(schedule, item.occurrence, failure));
       if (!failed) continue; // changed since read (an attempt claimed it, an edit): decide again
       await this.deps.dueIndex.finish(item.scheduleId, dueAt, 'failed', reason);
       return { kind: 'given up' };
@@ -552,13 +558,7 @@ export class OccurrenceSender {
       if (round === MAX_WRITE_ROUNDS) {
         throw new ScheduleBusy(`could not mark the schedule failed (${failure.message}): it kept changing`);
       }
-      const stillActive = current.state === 'active';
-      const next: NewSchedule = {
-        ...fieldsOf(current),
-        sending: current.sending?.occurrence === item.occurrence ? undefined : current.sending,
-        ...(stillActive ? { state: 'failed', failure, nextRunAt: undefined, updatedAt: failure.at } : {}),
-      };
-      if (await this.deps.store.replace(current, next)) break;
+      if (await this.deps.store.replace(current, failedVersion(current, item.occurrence, failure))) break;
       current = await this.deps.store.get(claimed.scheduleId);
     }
     await this.deps.dueIndex.finish(item.scheduleId, Date.parse(item.occurrence), 'failed', failure.message);
