@@ -84,14 +84,17 @@ beforeEach(() => {
   iterators.length = 0;
 });
 
+/** Messages 6..1, newest first, two to a page. */
+const SIX_IN_THREE_PAGES = [
+  [6, 5],
+  [4, 3],
+  [2, 1],
+];
+
 describe('SdkChatPort.listMessagesPage', () => {
   it('continues a listing with the iterator that returned the token', async () => {
     listings.set('t1', {
-      pages: [
-        [6, 5],
-        [4, 3],
-        [2, 1],
-      ],
+      pages: SIX_IN_THREE_PAGES,
     });
     const port = await createChatPort('https://acs.example', identity);
     expect(await listAll(port, 't1')).toEqual(['6', '5', '4', '3', '2', '1']);
@@ -103,11 +106,7 @@ describe('SdkChatPort.listMessagesPage', () => {
 
   it('asks for a failed page again with a new iterator from the same token', async () => {
     listings.set('t1', {
-      pages: [
-        [6, 5],
-        [4, 3],
-        [2, 1],
-      ],
+      pages: SIX_IN_THREE_PAGES,
       failOnce: 1,
     });
     const port = await createChatPort('https://acs.example', identity);
@@ -122,11 +121,7 @@ describe('SdkChatPort.listMessagesPage', () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
     try {
       listings.set('t1', {
-        pages: [
-          [6, 5],
-          [4, 3],
-          [2, 1],
-        ],
+        pages: SIX_IN_THREE_PAGES,
       });
       const port = await createChatPort('https://acs.example', identity);
       const first = await port.listMessagesPage('t1', { pageSize: 2 });
@@ -145,11 +140,7 @@ describe('SdkChatPort.listMessagesPage', () => {
 
   it('keeps listings of different threads apart, even with equal tokens', async () => {
     listings.set('t1', {
-      pages: [
-        [6, 5],
-        [4, 3],
-        [2, 1],
-      ],
+      pages: SIX_IN_THREE_PAGES,
     });
     listings.set('t2', {
       pages: [
